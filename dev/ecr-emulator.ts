@@ -1,0 +1,85 @@
+/**
+ * Local Amazon ECR emulator for development and tests: the pull through cache rule operations
+ * over AWS JSON 1.1, so an unmodified `ECRClient` pointed at {@link EcrEmulator.url} works, plus
+ * a fault-injection control API under `/__emulator/`.
+ *
+ * Run standalone with `npx tsx dev/ecr-emulator.ts [--port N] [--host H] [--account-id ID]`.
+ *
+ * Control API (JSON in and out):
+ * - `POST /__emulator/faults` `{fault, count?, operations?, errorType?, status?, message?}` → 204.
+ *   Faults queue up: each ECR request is answered by the oldest queued fault whose `operations`
+ *   include it (no `operations`: every request), which is used up after `count` (default 1)
+ *   requests. See {@link FaultKind} for what each fault does.
+ * - `DELETE /__emulator/faults` → 204, drops queued faults.
+ * - `GET /__emulator/calls` → `{"calls":[{operation, body, at}]}`, every ECR request received,
+ *   faulted and rejected ones included, in arrival order. `DELETE /__emulator/calls` → 204 clears it.
+ * - `POST /__emulator/rules` with a rule's members → 201 and the stored rule: seeds a rule without
+ *   ECR's checks (e.g. a Docker Hub rule without credential, which ValidatePullThroughCacheRule
+ *   then reports invalid).
+ * - `POST /__emulator/reset` → 204, forgets rules, faults and calls.
+ * @module
+ */
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { startEcrEmulator } from "./ecr-emulator/server.js";
+
+export type { FaultKind, FaultSpec } from "./ecr-emulator/faults.js";
+export type { EcrEmulator, EcrEmulatorOptions, RecordedCall } from "./ecr-emulator/server.js";
+export { startEcrEmulator };
+
+const parsePort = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`--port must be an integer from 0 to 65535, got '${value}'.`);
+  }
+  return port;
+};
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "account-id": { type: "string" },
+    },
+    strict: true,
+  });
+  const port = parsePort(values.port);
+  const emulator = await startEcrEmulator({
+    ...(port === undefined ? {} : { port }),
+    ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values["account-id"] === undefined ? {} : { accountId: values["account-id"] }),
+  });
+  process.stdout.write(`ECR emulator listening on ${emulator.url}\n`);
+
+  const shutdown = (): void => {
+    process.off("SIGINT", shutdown);
+    process.off("SIGTERM", shutdown);
+    emulator.close().catch((error: unknown) => {
+      process.stderr.write(`${String(error)}\n`);
+      process.exitCode = 1;
+    });
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+};
+
+// Symlinked checkouts give argv[1] a different path from the module's own resolved URL.
+const isMain = (): boolean => {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+};
+
+if (isMain()) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,400 @@
+import {
+  checkRange,
+  checkString,
+  EcrError,
+  type JsonObject,
+  pattern,
+  readInteger,
+  readString,
+  readStringList,
+  Violations,
+} from "./validation.js";
+
+/** The ECR operations the emulator implements; any other target is an unknown operation. */
+export const ECR_OPERATIONS = [
+  "CreatePullThroughCacheRule",
+  "DescribePullThroughCacheRules",
+  "DeletePullThroughCacheRule",
+  "ValidatePullThroughCacheRule",
+] as const;
+
+export type EcrOperation = (typeof ECR_OPERATIONS)[number];
+
+export const isEcrOperation = (name: string): name is EcrOperation =>
+  (ECR_OPERATIONS as readonly string[]).includes(name);
+
+const UPSTREAM_REGISTRIES = [
+  "ecr",
+  "ecr-public",
+  "quay",
+  "k8s",
+  "docker-hub",
+  "github-container-registry",
+  "azure-container-registry",
+  "gitlab-container-registry",
+  "chainguard",
+] as const;
+
+type UpstreamRegistry = (typeof UPSTREAM_REGISTRIES)[number];
+
+interface UpstreamKind {
+  readonly registry: UpstreamRegistry;
+  /** ECR refuses to create a rule for these upstreams without a Secrets Manager credential. */
+  readonly requiresCredential: boolean;
+}
+
+const KNOWN_HOSTS: ReadonlyMap<string, UpstreamKind> = new Map<string, UpstreamKind>([
+  ["public.ecr.aws", { registry: "ecr-public", requiresCredential: false }],
+  ["registry.k8s.io", { registry: "k8s", requiresCredential: false }],
+  ["quay.io", { registry: "quay", requiresCredential: false }],
+  ["registry-1.docker.io", { registry: "docker-hub", requiresCredential: true }],
+  ["ghcr.io", { registry: "github-container-registry", requiresCredential: true }],
+  ["registry.gitlab.com", { registry: "gitlab-container-registry", requiresCredential: true }],
+  ["cgr.dev", { registry: "chainguard", requiresCredential: false }],
+]);
+
+const AZURE_HOST = /^[a-z0-9]+\.azurecr\.io$/;
+const PRIVATE_ECR_HOST = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/;
+
+const classifyUpstream = (url: string): UpstreamKind | undefined => {
+  const known = KNOWN_HOSTS.get(url);
+  if (known !== undefined) return known;
+  if (AZURE_HOST.test(url))
+    return { registry: "azure-container-registry", requiresCredential: true };
+  if (PRIVATE_ECR_HOST.test(url)) return { registry: "ecr", requiresCredential: false };
+  return undefined;
+};
+
+const PREFIX = pattern("^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$");
+const REGISTRY_ID = pattern("[0-9]{12}");
+const CREDENTIAL_ARN = pattern(
+  "^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$",
+);
+const PREFIX_CONSTRAINTS = { min: 2, max: 30, pattern: PREFIX } as const;
+
+const MAX_RULES_PER_REGISTRY = 50;
+const DEFAULT_PAGE_SIZE = 100;
+
+interface StoredRule {
+  /** Creation sequence number: gives creation order and anchors pagination tokens. */
+  readonly seq: number;
+  readonly registryId: string;
+  readonly ecrRepositoryPrefix: string;
+  readonly upstreamRegistryUrl: string;
+  readonly upstreamRegistry: string | undefined;
+  readonly credentialArn: string | undefined;
+  readonly customRoleArn: string | undefined;
+  readonly upstreamRepositoryPrefix: string | undefined;
+  /** Epoch seconds, the wire format of ECR timestamps. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+// Members already reported as missing by a ValidationException cannot be undefined here.
+const validated = <T>(value: T | undefined): T => {
+  if (value === undefined) throw new Error("A required member escaped validation.");
+  return value;
+};
+
+const notFound = (prefix: string, registryId: string): EcrError =>
+  new EcrError(
+    "PullThroughCacheRuleNotFoundException",
+    `The pull through cache rule with ecrRepositoryPrefix '${prefix}' does not exist in the registry with id '${registryId}'.`,
+  );
+
+const invalidNextToken = (): EcrError =>
+  new EcrError(
+    "InvalidParameterException",
+    "Invalid parameter at 'nextToken' failed to satisfy constraint: 'The nextToken is not valid.'",
+  );
+
+// Tokens name the registry and the last rule returned, so deleting rules between pages neither
+// repeats nor skips the rules that remain.
+const encodeNextToken = (registryId: string, afterSeq: number): string =>
+  Buffer.from(JSON.stringify({ registryId, afterSeq }), "utf8").toString("base64url");
+
+const decodeNextToken = (token: string, registryId: string): number => {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw invalidNextToken();
+  }
+  if (typeof decoded !== "object" || decoded === null) throw invalidNextToken();
+  const { registryId: tokenRegistry, afterSeq } = decoded as Record<string, unknown>;
+  if (
+    tokenRegistry !== registryId ||
+    typeof afterSeq !== "number" ||
+    !Number.isSafeInteger(afterSeq)
+  ) {
+    throw invalidNextToken();
+  }
+  return afterSeq;
+};
+
+// Fields shared by every answer that describes a rule; undefined ones vanish in JSON.stringify.
+const ruleFields = (rule: StoredRule): JsonObject => ({
+  ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
+  upstreamRegistryUrl: rule.upstreamRegistryUrl,
+  createdAt: rule.createdAt,
+  registryId: rule.registryId,
+  credentialArn: rule.credentialArn,
+  customRoleArn: rule.customRoleArn,
+  upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
+});
+
+const describeRule = (rule: StoredRule): JsonObject => ({
+  ...ruleFields(rule),
+  upstreamRegistry: rule.upstreamRegistry,
+  updatedAt: rule.updatedAt,
+});
+
+/**
+ * In-memory pull through cache rules, one ordered map per registry, and the four ECR operations
+ * on them with ECR's validation, quota and error answers.
+ */
+export class RuleStore {
+  readonly #defaultRegistryId: string;
+  readonly #registries = new Map<string, Map<string, StoredRule>>();
+  #lastSeq = 0;
+
+  constructor(defaultRegistryId: string) {
+    this.#defaultRegistryId = defaultRegistryId;
+  }
+
+  /** Forgets every rule in every registry. */
+  reset(): void {
+    this.#registries.clear();
+  }
+
+  /** Runs one ECR operation on a parsed request body; throws {@link EcrError} for ECR errors. */
+  execute(operation: EcrOperation, body: JsonObject): JsonObject {
+    switch (operation) {
+      case "CreatePullThroughCacheRule":
+        return this.#create(body);
+      case "DescribePullThroughCacheRules":
+        return this.#describe(body);
+      case "DeletePullThroughCacheRule":
+        return this.#delete(body);
+      case "ValidatePullThroughCacheRule":
+        return this.#validate(body);
+    }
+  }
+
+  /**
+   * Stores a rule without ECR's checks (quota, supported upstream, credential), replacing any
+   * rule with the same prefix, so tests can arrange states ECR itself would refuse to create.
+   */
+  seed(body: JsonObject): JsonObject {
+    const ecrRepositoryPrefix = readString(body, "ecrRepositoryPrefix");
+    const upstreamRegistryUrl = readString(body, "upstreamRegistryUrl");
+    if (ecrRepositoryPrefix === undefined || upstreamRegistryUrl === undefined) {
+      throw new EcrError(
+        "ValidationException",
+        "A seeded rule needs ecrRepositoryPrefix and upstreamRegistryUrl.",
+      );
+    }
+    const registryId = readString(body, "registryId") ?? this.#defaultRegistryId;
+    const rules = this.#rulesOf(registryId);
+    rules.delete(ecrRepositoryPrefix);
+    const rule = this.#store(rules, {
+      registryId,
+      ecrRepositoryPrefix,
+      upstreamRegistryUrl,
+      upstreamRegistry:
+        readString(body, "upstreamRegistry") ?? classifyUpstream(upstreamRegistryUrl)?.registry,
+      credentialArn: readString(body, "credentialArn"),
+      customRoleArn: readString(body, "customRoleArn"),
+      upstreamRepositoryPrefix: readString(body, "upstreamRepositoryPrefix"),
+    });
+    return describeRule(rule);
+  }
+
+  #rulesOf(registryId: string): Map<string, StoredRule> {
+    let rules = this.#registries.get(registryId);
+    if (rules === undefined) {
+      rules = new Map();
+      this.#registries.set(registryId, rules);
+    }
+    return rules;
+  }
+
+  #store(
+    rules: Map<string, StoredRule>,
+    fields: Omit<StoredRule, "seq" | "createdAt" | "updatedAt">,
+  ): StoredRule {
+    const now = Date.now() / 1000;
+    this.#lastSeq += 1;
+    const rule: StoredRule = { ...fields, seq: this.#lastSeq, createdAt: now, updatedAt: now };
+    rules.set(rule.ecrRepositoryPrefix, rule);
+    return rule;
+  }
+
+  #create(body: JsonObject): JsonObject {
+    const prefix = readString(body, "ecrRepositoryPrefix");
+    const url = readString(body, "upstreamRegistryUrl");
+    const registryId = readString(body, "registryId");
+    const upstreamRegistry = readString(body, "upstreamRegistry");
+    const credentialArn = readString(body, "credentialArn");
+    const customRoleArn = readString(body, "customRoleArn");
+    const upstreamRepositoryPrefix = readString(body, "upstreamRepositoryPrefix");
+
+    const violations = new Violations();
+    checkString(violations, "ecrRepositoryPrefix", prefix, {
+      required: true,
+      ...PREFIX_CONSTRAINTS,
+    });
+    checkString(violations, "upstreamRegistryUrl", url, { required: true });
+    checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
+    checkString(violations, "upstreamRegistry", upstreamRegistry, { oneOf: UPSTREAM_REGISTRIES });
+    checkString(violations, "credentialArn", credentialArn, { pattern: CREDENTIAL_ARN, max: 612 });
+    checkString(violations, "customRoleArn", customRoleArn, { max: 2048 });
+    violations.throwIfAny();
+    const ecrRepositoryPrefix = validated(prefix);
+    const upstreamRegistryUrl = validated(url);
+    const targetRegistry = registryId ?? this.#defaultRegistryId;
+
+    const kind = classifyUpstream(upstreamRegistryUrl);
+    if (kind === undefined) {
+      throw new EcrError(
+        "UnsupportedUpstreamRegistryException",
+        `The upstream registry ${upstreamRegistryUrl} is not supported for pull through cache rules.`,
+      );
+    }
+    if (upstreamRegistry !== undefined && upstreamRegistry !== kind.registry) {
+      throw new EcrError(
+        "InvalidParameterException",
+        `Invalid parameter at 'upstreamRegistry' failed to satisfy constraint: 'The upstream registry ${upstreamRegistry} does not match the upstream registry URL ${upstreamRegistryUrl}.'`,
+      );
+    }
+    if (kind.requiresCredential && credentialArn === undefined) {
+      throw new EcrError(
+        "UnsupportedUpstreamRegistryException",
+        `The upstream registry ${upstreamRegistryUrl} requires authentication. A credentialArn must be supplied to create a pull through cache rule for it.`,
+      );
+    }
+    const rules = this.#rulesOf(targetRegistry);
+    if (rules.has(ecrRepositoryPrefix)) {
+      throw new EcrError(
+        "PullThroughCacheRuleAlreadyExistsException",
+        `A pull through cache rule with these settings already exists for the private registry with id '${targetRegistry}'.`,
+      );
+    }
+    if (rules.size >= MAX_RULES_PER_REGISTRY) {
+      throw new EcrError(
+        "LimitExceededException",
+        `The maximum number of pull through cache rules (${MAX_RULES_PER_REGISTRY}) has been reached for the registry with id '${targetRegistry}'.`,
+      );
+    }
+
+    const rule = this.#store(rules, {
+      registryId: targetRegistry,
+      ecrRepositoryPrefix,
+      upstreamRegistryUrl,
+      upstreamRegistry: kind.registry,
+      credentialArn,
+      customRoleArn,
+      upstreamRepositoryPrefix,
+    });
+    return { ...ruleFields(rule), upstreamRegistry: rule.upstreamRegistry };
+  }
+
+  #describe(body: JsonObject): JsonObject {
+    const registryId = readString(body, "registryId");
+    const prefixes = readStringList(body, "ecrRepositoryPrefixes");
+    const nextToken = readString(body, "nextToken");
+    const maxResults = readInteger(body, "maxResults");
+
+    const violations = new Violations();
+    checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
+    if (prefixes !== undefined) {
+      if (prefixes.length < 1) {
+        violations.add(
+          prefixes,
+          "ecrRepositoryPrefixes",
+          "Member must have length greater than or equal to 1",
+        );
+      } else if (prefixes.length > 100) {
+        violations.add(
+          prefixes,
+          "ecrRepositoryPrefixes",
+          "Member must have length less than or equal to 100",
+        );
+      }
+      prefixes.forEach((prefix, index) => {
+        checkString(
+          violations,
+          `ecrRepositoryPrefixes.${index + 1}.member`,
+          prefix,
+          PREFIX_CONSTRAINTS,
+        );
+      });
+    }
+    checkRange(violations, "maxResults", maxResults, 1, 1000);
+    violations.throwIfAny();
+
+    const targetRegistry = registryId ?? this.#defaultRegistryId;
+    const rules = this.#registries.get(targetRegistry) ?? new Map<string, StoredRule>();
+    const missing = prefixes?.find((prefix) => !rules.has(prefix));
+    if (missing !== undefined) throw notFound(missing, targetRegistry);
+
+    const afterSeq = nextToken === undefined ? 0 : decodeNextToken(nextToken, targetRegistry);
+    const wanted = prefixes === undefined ? undefined : new Set(prefixes);
+    const remaining = [...rules.values()].filter(
+      (rule) =>
+        rule.seq > afterSeq && (wanted === undefined || wanted.has(rule.ecrRepositoryPrefix)),
+    );
+    const page = remaining.slice(0, maxResults ?? DEFAULT_PAGE_SIZE);
+    const last = page.at(-1);
+    return {
+      pullThroughCacheRules: page.map(describeRule),
+      nextToken:
+        last !== undefined && remaining.length > page.length
+          ? encodeNextToken(targetRegistry, last.seq)
+          : undefined,
+    };
+  }
+
+  #findRule(body: JsonObject): StoredRule {
+    const prefix = readString(body, "ecrRepositoryPrefix");
+    const registryId = readString(body, "registryId");
+    const violations = new Violations();
+    checkString(violations, "ecrRepositoryPrefix", prefix, {
+      required: true,
+      ...PREFIX_CONSTRAINTS,
+    });
+    checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
+    violations.throwIfAny();
+    const ecrRepositoryPrefix = validated(prefix);
+    const targetRegistry = registryId ?? this.#defaultRegistryId;
+    const rule = this.#registries.get(targetRegistry)?.get(ecrRepositoryPrefix);
+    if (rule === undefined) throw notFound(ecrRepositoryPrefix, targetRegistry);
+    return rule;
+  }
+
+  #delete(body: JsonObject): JsonObject {
+    const rule = this.#findRule(body);
+    this.#registries.get(rule.registryId)?.delete(rule.ecrRepositoryPrefix);
+    return ruleFields(rule);
+  }
+
+  #validate(body: JsonObject): JsonObject {
+    const rule = this.#findRule(body);
+    // The emulator cannot reach upstreams or secrets, so the only failure it can know about is
+    // a credential-requiring upstream without a credential (possible only for seeded rules).
+    const needsCredential = classifyUpstream(rule.upstreamRegistryUrl)?.requiresCredential === true;
+    const isValid = !(needsCredential && rule.credentialArn === undefined);
+    return {
+      ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
+      registryId: rule.registryId,
+      upstreamRegistryUrl: rule.upstreamRegistryUrl,
+      credentialArn: rule.credentialArn,
+      customRoleArn: rule.customRoleArn,
+      upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
+      isValid,
+      failure: isValid
+        ? undefined
+        : `The upstream registry ${rule.upstreamRegistryUrl} requires authentication but the pull through cache rule has no credentialArn.`,
+    };
+  }
+}

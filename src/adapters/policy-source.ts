@@ -1,0 +1,33 @@
+import type { UpstreamPolicy } from "../domain/upstream-policy.js";
+import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./policy-file.js";
+import { parsePolicyDocument } from "./policy-schema.js";
+
+/** Set by the build to the validated allowlist as JSON; absent when running from source. */
+declare const __BUNDLED_POLICY__: unknown;
+
+/** The outcome of loading the policy at cold start: a broken policy is a state, not a crash. */
+export type PolicyState =
+  | { readonly ok: true; readonly policy: UpstreamPolicy; readonly source: string }
+  | { readonly ok: false; readonly error: Error; readonly source: string };
+
+/**
+ * Loads the allowlist once: `policyFile` when given, else the copy the build inlined, else (from
+ * source) the file in `policies/`. Never throws, so that the function still starts and answers
+ * every request with 503 instead of failing in a loop of init errors.
+ */
+export const loadPolicyState = async (policyFile: string | undefined): Promise<PolicyState> => {
+  const source =
+    policyFile ??
+    (typeof __BUNDLED_POLICY__ === "undefined" ? DEFAULT_POLICY_FILE.pathname : "bundled policy");
+  try {
+    const policy =
+      policyFile !== undefined
+        ? await loadPolicyFile(policyFile)
+        : typeof __BUNDLED_POLICY__ === "undefined"
+          ? await loadPolicyFile(DEFAULT_POLICY_FILE)
+          : parsePolicyDocument(__BUNDLED_POLICY__, source);
+    return { ok: true, policy, source };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error : new Error(String(error)), source };
+  }
+};

@@ -1,0 +1,87 @@
+import * as z from "zod/mini";
+import type { CacheRuleKey } from "../domain/cache-rule.js";
+import type { CreateCacheRuleCommand } from "../domain/create-cache-rule.js";
+import { type FieldError, invalidRequest } from "../domain/errors.js";
+import { canonicaliseUpstream } from "../domain/upstream-policy.js";
+import type { ApiEvent } from "./api-event.js";
+
+const REGISTRY_ID = /^[0-9]{12}$/;
+// Stricter than ECR on purpose (contract §1): no '/', no '__' runs, no ROOT, at most 20.
+const PREFIX = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+const requiredString = z.string({
+  error: (issue) => (issue.input === undefined ? "is required" : "must be a string"),
+});
+
+const registryId = requiredString.check(z.regex(REGISTRY_ID, "must be exactly 12 digits"));
+
+const ecrRepositoryPrefix = requiredString.check(
+  z.minLength(2, "must be 2 to 20 characters"),
+  z.maxLength(20, "must be 2 to 20 characters"),
+  z.regex(PREFIX, "must be lower-case letters and digits, separated by single '.', '_' or '-'"),
+);
+
+const upstreamRegistryUrl = requiredString.check(
+  z.superRefine((value, ctx) => {
+    const result = canonicaliseUpstream(value);
+    if (!result.ok) ctx.issues.push({ code: "custom", input: value, message: result.reason });
+  }),
+);
+
+const createRequest = z
+  .object({
+    path: z.object({ registryId }),
+    body: z.strictObject({
+      ecrRepositoryPrefix,
+      upstreamRegistryUrl,
+      registryId: z.optional(requiredString),
+    }),
+  })
+  .check(
+    z.superRefine(({ path, body }, ctx) => {
+      if (body.registryId !== undefined && body.registryId !== path.registryId) {
+        ctx.issues.push({
+          code: "custom",
+          input: body.registryId,
+          path: ["body", "registryId"],
+          message: `must equal the registry id in the path (${path.registryId})`,
+        });
+      }
+    }),
+  );
+
+const ruleRequest = z.object({ path: z.object({ registryId, ecrRepositoryPrefix }) });
+
+/** Field errors named as the caller knows them: the path parameter or body member itself. */
+const fieldErrors = (issues: readonly z.core.$ZodIssue[]): FieldError[] =>
+  issues.flatMap((issue) => {
+    const field = issue.path.slice(1).map(String).join(".");
+    return issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ field: key, message: "is not a known field" }))
+      : [{ field, message: issue.message }];
+  });
+
+const parse = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw invalidRequest("The request is not valid; see errors for each field.", fieldErrors(result.error.issues));
+  }
+  return result.data;
+};
+
+/**
+ * Parses `POST /registries/{registryId}/cache-rules` once its body is a JSON object: every
+ * problem with the path and the body is reported together, field by field.
+ */
+export const parseCreateRequest = (event: ApiEvent): CreateCacheRuleCommand => {
+  const { path, body } = parse(createRequest, { path: event.pathParameters ?? {}, body: event.body });
+  return {
+    registryId: path.registryId,
+    ecrRepositoryPrefix: body.ecrRepositoryPrefix,
+    upstreamRegistryUrl: body.upstreamRegistryUrl,
+  };
+};
+
+/** Parses `GET /registries/{registryId}/cache-rules/{ecrRepositoryPrefix}`. */
+export const parseRuleKey = (event: ApiEvent): CacheRuleKey =>
+  parse(ruleRequest, { path: event.pathParameters ?? {} }).path;
