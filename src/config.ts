@@ -24,7 +24,9 @@ const positiveInt = (env: Env, name: string, fallback: number, max: number): num
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (!/^[0-9]+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    throw new ConfigError(`${name} must be a whole number of milliseconds from 1 to ${max}, got '${raw}'`);
+    throw new ConfigError(
+      `${name} must be a whole number of milliseconds from 1 to ${max}, got '${raw}'`,
+    );
   }
   return Number(raw);
 };

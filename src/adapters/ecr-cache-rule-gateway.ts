@@ -5,7 +5,12 @@ import {
   type PullThroughCacheRule,
   UpstreamRegistry,
 } from "@aws-sdk/client-ecr";
-import type { CacheRule, CacheRuleGateway, CacheRuleKey, CacheRuleSpec } from "../domain/cache-rule.js";
+import type {
+  CacheRule,
+  CacheRuleGateway,
+  CacheRuleKey,
+  CacheRuleSpec,
+} from "../domain/cache-rule.js";
 import { DomainError } from "../domain/errors.js";
 import { translateEcrError } from "./ecr-errors.js";
 
@@ -15,13 +20,17 @@ export interface EcrGatewayOptions {
 }
 
 const UPSTREAM_REGISTRIES: readonly string[] = Object.values(UpstreamRegistry);
-const isUpstreamRegistry = (value: string): value is UpstreamRegistry => UPSTREAM_REGISTRIES.includes(value);
+const isUpstreamRegistry = (value: string): value is UpstreamRegistry =>
+  UPSTREAM_REGISTRIES.includes(value);
 
 const malformedAnswer = (what: string): DomainError =>
   new DomainError("ecr-unavailable", "EcrUnavailable", `ECR's answer had no ${what}.`);
 
 /** Maps ECR's rule shape to the domain's, refusing answers that lack what the contract needs. */
-const toCacheRule = (rule: Omit<PullThroughCacheRule, "updatedAt"> & { updatedAt?: Date | undefined }, fallback: CacheRuleKey): CacheRule => {
+const toCacheRule = (
+  rule: Omit<PullThroughCacheRule, "updatedAt"> & { updatedAt?: Date | undefined },
+  fallback: CacheRuleKey,
+): CacheRule => {
   if (rule.createdAt === undefined) throw malformedAnswer("createdAt");
   if (rule.upstreamRegistryUrl === undefined) throw malformedAnswer("upstreamRegistryUrl");
   return {
@@ -54,10 +63,14 @@ export class EcrCacheRuleGateway implements CacheRuleGateway {
       registryId: spec.registryId,
       ecrRepositoryPrefix: spec.ecrRepositoryPrefix,
       upstreamRegistryUrl: spec.upstreamRegistryUrl,
-      ...(upstreamRegistry !== undefined && isUpstreamRegistry(upstreamRegistry) ? { upstreamRegistry } : {}),
+      ...(upstreamRegistry !== undefined && isUpstreamRegistry(upstreamRegistry)
+        ? { upstreamRegistry }
+        : {}),
       ...(credentialArn === undefined ? {} : { credentialArn }),
     });
-    const output = await this.#withDeadline((abortSignal) => this.#client.send(command, { abortSignal }));
+    const output = await this.#withDeadline((abortSignal) =>
+      this.#client.send(command, { abortSignal }),
+    );
     return toCacheRule(output, spec);
   }
 
@@ -66,8 +79,12 @@ export class EcrCacheRuleGateway implements CacheRuleGateway {
       registryId: key.registryId,
       ecrRepositoryPrefixes: [key.ecrRepositoryPrefix],
     });
-    const output = await this.#withDeadline((abortSignal) => this.#client.send(command, { abortSignal }));
-    const rule = output.pullThroughCacheRules?.find((r) => r.ecrRepositoryPrefix === key.ecrRepositoryPrefix);
+    const output = await this.#withDeadline((abortSignal) =>
+      this.#client.send(command, { abortSignal }),
+    );
+    const rule = output.pullThroughCacheRules?.find(
+      (r) => r.ecrRepositoryPrefix === key.ecrRepositoryPrefix,
+    );
     if (rule === undefined) {
       throw new DomainError(
         "rule-not-found",

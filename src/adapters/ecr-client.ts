@@ -8,7 +8,10 @@ import type { RetryErrorInfo, StandardRetryToken } from "@smithy/types";
  * ECR it means the registry's 50-rule quota is reached, which no retry can change.
  */
 export class QuotaAwareRetryStrategy extends StandardRetryStrategy {
-  override async refreshRetryTokenForRetry(token: StandardRetryToken, errorInfo: RetryErrorInfo): Promise<StandardRetryToken> {
+  override async refreshRetryTokenForRetry(
+    token: StandardRetryToken,
+    errorInfo: RetryErrorInfo,
+  ): Promise<StandardRetryToken> {
     if (errorInfo.error?.name === "LimitExceededException") {
       throw new Error("LimitExceededException is not retryable");
     }

@@ -39,15 +39,26 @@ export const translateEcrError = (error: unknown, deadlineExpired: boolean): Dom
   if (error instanceof ECRServiceException) {
     const kind = ECR_EXCEPTIONS[error.name];
     if (kind !== undefined) {
-      return new DomainError(kind, error.name, sanitiseEcrMessage(error.message, error.name), { cause: error });
+      return new DomainError(kind, error.name, sanitiseEcrMessage(error.message, error.name), {
+        cause: error,
+      });
     }
-    if (isThrottlingError({ name: error.name, message: error.message, $metadata: error.$metadata })) {
-      return new DomainError("ecr-throttled", "ThrottlingException", "ECR is throttling requests.", { cause: error });
+    if (
+      isThrottlingError({ name: error.name, message: error.message, $metadata: error.$metadata })
+    ) {
+      return new DomainError(
+        "ecr-throttled",
+        "ThrottlingException",
+        "ECR is throttling requests.",
+        { cause: error },
+      );
     }
     // Other AWS errors (access denied, server faults, answers that were not ECR's JSON) are the
     // service's problem, not the caller's: a generic 502 that names only the exception.
     const code = EXCEPTION_NAME.test(error.name) ? error.name : "EcrUnavailable";
-    return new DomainError("ecr-unavailable", code, "ECR could not complete the request.", { cause: error });
+    return new DomainError("ecr-unavailable", code, "ECR could not complete the request.", {
+      cause: error,
+    });
   }
   const name = error instanceof Error ? error.name : undefined;
   if (deadlineExpired || name === "AbortError") {
@@ -58,5 +69,7 @@ export const translateEcrError = (error: unknown, deadlineExpired: boolean): Dom
   if (name === "TimeoutError" && networkCode(error) === "ETIMEDOUT") {
     return new DomainError("ecr-timeout", "EcrTimeout", TIMED_OUT, { cause: error });
   }
-  return new DomainError("ecr-unavailable", "EcrUnavailable", "ECR could not be reached.", { cause: error });
+  return new DomainError("ecr-unavailable", "EcrUnavailable", "ECR could not be reached.", {
+    cause: error,
+  });
 };

@@ -3,7 +3,10 @@ import type { UpstreamPolicy } from "../domain/upstream-policy.js";
 import { PolicyError, parsePolicyDocument } from "./policy-schema.js";
 
 /** The reviewed org allowlist; the build inlines it, so only source runs read it from disk. */
-export const DEFAULT_POLICY_FILE = new URL("../../policies/upstream-registries.yaml", import.meta.url);
+export const DEFAULT_POLICY_FILE = new URL(
+  "../../policies/upstream-registries.yaml",
+  import.meta.url,
+);
 
 /**
  * Parses policy YAML strictly: no anchors or aliases, no duplicate keys, no custom tags, and
@@ -34,9 +37,8 @@ export const loadPolicyFile = async (path: string | URL): Promise<UpstreamPolicy
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new PolicyError(`${source}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`, {
-      cause: error,
-    });
+    const code = error instanceof Error && "code" in error ? String(error.code) : "error";
+    throw new PolicyError(`${source}: cannot be read (${code})`, { cause: error });
   }
   return parsePolicyYaml(text, source);
 };

@@ -37,7 +37,10 @@ export interface CreateCacheRuleDeps {
  */
 export const makeCreateCacheRule =
   ({ gateway, policy, region }: CreateCacheRuleDeps) =>
-  async (command: CreateCacheRuleCommand, trail: AuditTrail = {}): Promise<CreateCacheRuleOutcome> => {
+  async (
+    command: CreateCacheRuleCommand,
+    trail: AuditTrail = {},
+  ): Promise<CreateCacheRuleOutcome> => {
     const canonical = canonicaliseUpstream(command.upstreamRegistryUrl);
     if (!canonical.ok) {
       trail.policyDecision = "invalid";
@@ -76,13 +79,17 @@ const resolveConflict = async (
 ): Promise<CreateCacheRuleOutcome> => {
   let existing: CacheRule;
   try {
-    existing = await gateway.describe(command);
+    existing = await gateway.describe({
+      registryId: command.registryId,
+      ecrRepositoryPrefix: command.ecrRepositoryPrefix,
+    });
   } catch (error) {
     // Deleted between the two calls: report the conflict ECR gave, not a confusing 404.
     if (error instanceof DomainError && error.kind === "rule-not-found") throw conflict;
     throw error;
   }
-  if (existing.upstreamRegistryUrl === upstreamRegistryUrl) return { status: "existing", rule: existing };
+  if (existing.upstreamRegistryUrl === upstreamRegistryUrl)
+    return { status: "existing", rule: existing };
   throw new DomainError(
     "rule-conflict",
     conflict.code,

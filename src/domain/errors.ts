@@ -39,7 +39,12 @@ export class DomainError extends Error {
   readonly code: string;
   readonly fields: readonly FieldError[];
 
-  constructor(kind: DomainErrorKind, code: string, message: string, options: DomainErrorOptions = {}) {
+  constructor(
+    kind: DomainErrorKind,
+    code: string,
+    message: string,
+    options: DomainErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.code = code;
@@ -48,7 +53,11 @@ export class DomainError extends Error {
 }
 
 /** The request (path, body or headers) is not acceptable; nothing behind the gate was reached. */
-export const invalidRequest = (message: string, fields: readonly FieldError[] = []): DomainError =>
+export const invalidRequest = (message: string, fields: readonly FieldError[]): DomainError =>
   new DomainError("invalid-request", "ValidationFailed", message, { fields });
+
+/** The body is not one JSON object at all. */
+export const invalidBody = (message: string): DomainError =>
+  new DomainError("invalid-request", "InvalidBody", message);
 
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -16,9 +16,15 @@ const createCacheRule = makeCreateCacheRule({
 });
 
 /** `POST /registries/{registryId}/cache-rules`: 201 for a new rule, 200 for a retried one. */
-export const handler = httpRoute({ logger, policy, jsonBody: true, gated: true }).handler(async (event) => {
-  const outcome = await createCacheRule(parseCreateRequest(event), auditTrailFor(event));
-  return jsonResponse(outcome.status === "created" ? 201 : 200, cacheRuleBody(outcome.rule, { withUpdatedAt: false }), {
-    Location: cacheRuleLocation(outcome.rule),
-  });
-});
+export const handler = httpRoute({ logger, policy, jsonBody: true, gated: true }).handler(
+  async (event) => {
+    const outcome = await createCacheRule(parseCreateRequest(event), auditTrailFor(event));
+    return jsonResponse(
+      outcome.status === "created" ? 201 : 200,
+      cacheRuleBody(outcome.rule, { withUpdatedAt: false }),
+      {
+        Location: cacheRuleLocation(outcome.rule),
+      },
+    );
+  },
+);

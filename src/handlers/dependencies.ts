@@ -1,5 +1,5 @@
-import { createEcrClient } from "../adapters/ecr-client.js";
 import { EcrCacheRuleGateway } from "../adapters/ecr-cache-rule-gateway.js";
+import { createEcrClient } from "../adapters/ecr-client.js";
 import { loadPolicyState, type PolicyState } from "../adapters/policy-source.js";
 import { type Config, loadConfig } from "../config.js";
 import type { CacheRuleGateway } from "../domain/cache-rule.js";
@@ -16,7 +16,9 @@ export interface Dependencies {
  * the policy (a broken one is logged here, at every cold start, and answered with 503), and the
  * one ECR client.
  */
-export const buildDependencies = async (env: NodeJS.ProcessEnv = process.env): Promise<Dependencies> => {
+export const buildDependencies = async (
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Dependencies> => {
   const config = loadConfig(env);
   const policy = await loadPolicyState(config.policyFile);
   if (!policy.ok) {
@@ -25,6 +27,13 @@ export const buildDependencies = async (env: NodeJS.ProcessEnv = process.env): P
       error: policy.error,
     });
   }
-  const client = createEcrClient({ region: config.region, attemptTimeoutMs: config.ecrAttemptTimeoutMs });
-  return { config, policy, gateway: new EcrCacheRuleGateway(client, { deadlineMs: config.ecrDeadlineMs }) };
+  const client = createEcrClient({
+    region: config.region,
+    attemptTimeoutMs: config.ecrAttemptTimeoutMs,
+  });
+  return {
+    config,
+    policy,
+    gateway: new EcrCacheRuleGateway(client, { deadlineMs: config.ecrDeadlineMs }),
+  };
 };

@@ -10,6 +10,10 @@ const { policy, gateway } = await buildDependencies();
 const getCacheRule = makeGetCacheRule({ gateway });
 
 /** `GET /registries/{registryId}/cache-rules/{ecrRepositoryPrefix}`: the rule, or 404. */
-export const handler = httpRoute({ logger, policy, jsonBody: false, gated: false }).handler(async (event) =>
-  jsonResponse(200, cacheRuleBody(await getCacheRule(parseRuleKey(event)), { withUpdatedAt: true })),
+export const handler = httpRoute({ logger, policy, jsonBody: false, gated: false }).handler(
+  async (event) =>
+    jsonResponse(
+      200,
+      cacheRuleBody(await getCacheRule(parseRuleKey(event)), { withUpdatedAt: true }),
+    ),
 );

@@ -19,7 +19,9 @@ const REQUEST_ID = /^[A-Za-z0-9-]{1,128}$/;
 /** API Gateway's request id (what its access log holds), else the Lambda invocation id. */
 export const requestIdOf = (event: ApiEvent, context: Context): string => {
   const candidate: unknown = event.requestContext?.requestId;
-  return typeof candidate === "string" && REQUEST_ID.test(candidate) ? candidate : context.awsRequestId;
+  return typeof candidate === "string" && REQUEST_ID.test(candidate)
+    ? candidate
+    : context.awsRequestId;
 };
 
 /** Kinds whose `code` is ECR's exception name (or the service's word for not reaching ECR). */
@@ -63,10 +65,18 @@ export interface AuditLogOptions {
  * ended. Must be the outermost of the route's middlewares (after the error handler has turned an
  * error into an answer). Logs chosen fields only: never the event, the body or a header.
  */
-export const auditLog = ({ logger, gated }: AuditLogOptions): MiddlewareObj<ApiEvent, ApiResult> => {
+export const auditLog = ({
+  logger,
+  gated,
+}: AuditLogOptions): MiddlewareObj<ApiEvent, ApiResult> => {
   const started = new WeakMap<ApiEvent, number>();
 
-  const finish = (event: ApiEvent, context: Context, response: ApiResult | null, error: unknown): void => {
+  const finish = (
+    event: ApiEvent,
+    context: Context,
+    response: ApiResult | null,
+    error: unknown,
+  ): void => {
     const requestId = requestIdOf(event, context);
     if (response !== null) response.headers = { ...response.headers, "x-request-id": requestId };
     const trail = auditTrailFor(event);
@@ -87,14 +97,18 @@ export const auditLog = ({ logger, gated }: AuditLogOptions): MiddlewareObj<ApiE
       callerAccount: identity?.accountId ?? undefined,
       callerArn: identity?.userArn ?? undefined,
       registryId: bounded(path["registryId"]),
-      ecrRepositoryPrefix: bounded(path["ecrRepositoryPrefix"]) ?? bodyField(event.body, "ecrRepositoryPrefix"),
+      ecrRepositoryPrefix:
+        bounded(path["ecrRepositoryPrefix"]) ?? bodyField(event.body, "ecrRepositoryPrefix"),
       upstreamRequested: bodyField(event.body, "upstreamRegistryUrl"),
       upstreamCanonical: trail.upstreamCanonical,
       policyDecision: decision,
-      ecrErrorCode: error instanceof DomainError && ECR_KINDS.has(error.kind) ? error.code : undefined,
-      errorCode: error instanceof DomainError ? error.code : error === null ? undefined : "InternalError",
+      ecrErrorCode:
+        error instanceof DomainError && ECR_KINDS.has(error.kind) ? error.code : undefined,
+      errorCode:
+        error instanceof DomainError ? error.code : error === null ? undefined : "InternalError",
       status: response?.statusCode,
-      durationMs: Math.round((performance.now() - (started.get(event) ?? performance.now())) * 10) / 10,
+      durationMs:
+        Math.round((performance.now() - (started.get(event) ?? performance.now())) * 10) / 10,
     });
   };
 

@@ -14,11 +14,17 @@ export interface ProblemErrorsOptions {
  * with their cause; their bodies stay generic. Replaces Middy's `http-error-handler`, which
  * cannot produce problem details.
  */
-export const problemErrors = ({ logger }: ProblemErrorsOptions): MiddlewareObj<ApiEvent, ApiResult> => ({
+export const problemErrors = ({
+  logger,
+}: ProblemErrorsOptions): MiddlewareObj<ApiEvent, ApiResult> => ({
   name: "problemErrors",
   onError: (request) => {
     const problem = problemFor(request.error, requestIdOf(request.event, request.context));
-    if (problem.status >= 500) logger.error("request failed", { code: problem.code, error: request.error });
-    request.response = problemResponse(problem, request.error instanceof DomainError ? request.error.kind : undefined);
+    if (problem.status >= 500)
+      logger.error("request failed", { code: problem.code, error: request.error });
+    request.response = problemResponse(
+      problem,
+      request.error instanceof DomainError ? request.error.kind : undefined,
+    );
   },
 });

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from "@middy/core";
-import { DomainError, invalidRequest } from "../domain/errors.js";
+import { DomainError, invalidBody } from "../domain/errors.js";
 import { type ApiEvent, type ApiResult, headerValues } from "./api-event.js";
 
 export interface JsonBodyOptions {
@@ -10,7 +10,8 @@ export interface JsonBodyOptions {
 const unsupported = (detail: string): DomainError =>
   new DomainError("unsupported-media-type", "UnsupportedMediaType", detail);
 
-const MEDIA_TYPE_HINT = "Send the body as Content-Type: application/json (charset, if given, utf-8).";
+const MEDIA_TYPE_HINT =
+  "Send the body as Content-Type: application/json (charset, if given, utf-8).";
 
 /**
  * Accepts `application/json` in any case, with parameters, where a `charset` must be `utf-8`.
@@ -18,16 +19,22 @@ const MEDIA_TYPE_HINT = "Send the body as Content-Type: application/json (charse
  */
 const checkContentType = (values: readonly string[]): void => {
   if (values.length === 0) throw unsupported(`The request has no Content-Type. ${MEDIA_TYPE_HINT}`);
-  if (values.length > 1) throw unsupported(`The request has more than one Content-Type. ${MEDIA_TYPE_HINT}`);
+  if (values.length > 1)
+    throw unsupported(`The request has more than one Content-Type. ${MEDIA_TYPE_HINT}`);
   const [mediaType = "", ...parameters] = (values[0] ?? "").split(";");
   if (mediaType.trim().toLowerCase() !== "application/json") {
     throw unsupported(`Content-Type must be application/json. ${MEDIA_TYPE_HINT}`);
   }
   for (const parameter of parameters) {
     const separator = parameter.indexOf("=");
-    if (separator <= 0) throw unsupported(`The Content-Type parameters are malformed. ${MEDIA_TYPE_HINT}`);
+    if (separator <= 0)
+      throw unsupported(`The Content-Type parameters are malformed. ${MEDIA_TYPE_HINT}`);
     const name = parameter.slice(0, separator).trim().toLowerCase();
-    const value = parameter.slice(separator + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    const value = parameter
+      .slice(separator + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1")
+      .toLowerCase();
     if (name === "charset" && value !== "utf-8") {
       throw unsupported(`The charset must be utf-8. ${MEDIA_TYPE_HINT}`);
     }
@@ -46,7 +53,9 @@ const bodyBytes = (event: ApiEvent): Buffer => {
  * 413 past the size limit, 400 for anything that is not one JSON object. Replaces Middy's JSON
  * parser, which answers malformed JSON with 415 and matches the media type case-sensitively.
  */
-export const jsonBody = ({ maxBytes = 16 * 1024 }: JsonBodyOptions = {}): MiddlewareObj<ApiEvent, ApiResult> => ({
+export const jsonBody = ({
+  maxBytes = 16 * 1024,
+}: JsonBodyOptions = {}): MiddlewareObj<ApiEvent, ApiResult> => ({
   name: "jsonBody",
   before: (request) => {
     const { event } = request;
@@ -63,10 +72,10 @@ export const jsonBody = ({ maxBytes = 16 * 1024 }: JsonBodyOptions = {}): Middle
     try {
       parsed = JSON.parse(utf8.decode(bytes));
     } catch {
-      throw invalidRequest("The body is not valid UTF-8 JSON.");
+      throw invalidBody("The body is not valid UTF-8 JSON.");
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw invalidRequest("The body must be a JSON object.");
+      throw invalidBody("The body must be a JSON object.");
     }
     event.body = parsed;
   },

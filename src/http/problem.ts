@@ -47,7 +47,8 @@ export const PROBLEM_TABLE: Readonly<Record<DomainErrorKind, ProblemRow>> = {
   "ecr-timeout": {
     status: 504,
     title: "Gateway timeout",
-    genericDetail: "ECR did not answer in time. The rule may or may not have been created; retrying is safe.",
+    genericDetail:
+      "ECR did not answer in time. The rule may or may not have been created; retrying is safe.",
   },
 };
 
@@ -61,7 +62,9 @@ const INTERNAL: ProblemRow = {
 const httpErrorStatus = (error: unknown): number | undefined => {
   if (typeof error !== "object" || error === null || !("statusCode" in error)) return undefined;
   const { statusCode } = error;
-  return typeof statusCode === "number" && statusCode >= 400 && statusCode <= 499 ? statusCode : undefined;
+  return typeof statusCode === "number" && statusCode >= 400 && statusCode <= 499
+    ? statusCode
+    : undefined;
 };
 
 const MIDDY_CODES: Readonly<Record<number, string>> = {
@@ -85,12 +88,14 @@ export const problemFor = (error: unknown, requestId: string): ProblemBody => {
   }
   const status = httpErrorStatus(error);
   if (status !== undefined) {
-    const exposed = typeof error === "object" && error !== null && "expose" in error && error.expose === true;
+    const exposed =
+      typeof error === "object" && error !== null && "expose" in error && error.expose === true;
     return {
       type: "urn:ecr-cache-rules:problem:invalid-request",
       title: "Invalid request",
       status,
-      detail: exposed && error instanceof Error ? error.message : "The request could not be processed.",
+      detail:
+        exposed && error instanceof Error ? error.message : "The request could not be processed.",
       code: MIDDY_CODES[status] ?? "InvalidRequest",
       requestId,
     };
@@ -106,7 +111,10 @@ export const problemFor = (error: unknown, requestId: string): ProblemBody => {
 };
 
 /** The HTTP answer for a problem; throttling after retries says when to come back. */
-export const problemResponse = (problem: ProblemBody, kind: DomainErrorKind | undefined): ApiResult => ({
+export const problemResponse = (
+  problem: ProblemBody,
+  kind: DomainErrorKind | undefined,
+): ApiResult => ({
   statusCode: problem.status,
   headers: {
     "Content-Type": "application/problem+json",

@@ -64,7 +64,10 @@ const fieldErrors = (issues: readonly z.core.$ZodIssue[]): FieldError[] =>
 const parse = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
   const result = schema.safeParse(input);
   if (!result.success) {
-    throw invalidRequest("The request is not valid; see errors for each field.", fieldErrors(result.error.issues));
+    throw invalidRequest(
+      "The request is not valid; see errors for each field.",
+      fieldErrors(result.error.issues),
+    );
   }
   return result.data;
 };
@@ -74,7 +77,10 @@ const parse = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
  * problem with the path and the body is reported together, field by field.
  */
 export const parseCreateRequest = (event: ApiEvent): CreateCacheRuleCommand => {
-  const { path, body } = parse(createRequest, { path: event.pathParameters ?? {}, body: event.body });
+  const { path, body } = parse(createRequest, {
+    path: event.pathParameters ?? {},
+    body: event.body,
+  });
   return {
     registryId: path.registryId,
     ecrRepositoryPrefix: body.ecrRepositoryPrefix,

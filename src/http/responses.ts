@@ -16,12 +16,17 @@ export interface CacheRuleBody {
  * Exactly the contract's fields: `credentialArn` and `upstreamRegistry` only for a rule bound to a
  * credential, `updatedAt` only for reads.
  */
-export const cacheRuleBody = (rule: CacheRule, { withUpdatedAt }: { withUpdatedAt: boolean }): CacheRuleBody => ({
+export const cacheRuleBody = (
+  rule: CacheRule,
+  { withUpdatedAt }: { withUpdatedAt: boolean },
+): CacheRuleBody => ({
   registryId: rule.registryId,
   ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
   upstreamRegistryUrl: rule.upstreamRegistryUrl,
   createdAt: rule.createdAt.toISOString(),
-  ...(withUpdatedAt && rule.updatedAt !== undefined ? { updatedAt: rule.updatedAt.toISOString() } : {}),
+  ...(withUpdatedAt && rule.updatedAt !== undefined
+    ? { updatedAt: rule.updatedAt.toISOString() }
+    : {}),
   ...(rule.credentialArn === undefined
     ? {}
     : {
@@ -34,7 +39,11 @@ export const cacheRuleBody = (rule: CacheRule, { withUpdatedAt }: { withUpdatedA
 export const cacheRuleLocation = (rule: CacheRule): string =>
   `/registries/${rule.registryId}/cache-rules/${encodeURIComponent(rule.ecrRepositoryPrefix)}`;
 
-export const jsonResponse = (statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult => ({
+export const jsonResponse = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ApiResult => ({
   statusCode,
   headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
   body: JSON.stringify(body),

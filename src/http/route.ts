@@ -13,7 +13,11 @@ export const policyGuard = (policy: PolicyState): MiddlewareObj<ApiEvent, ApiRes
   name: "policyGuard",
   before: () => {
     if (!policy.ok) {
-      throw new DomainError("policy-unavailable", "PolicyUnavailable", "The upstream registry policy is unavailable.");
+      throw new DomainError(
+        "policy-unavailable",
+        "PolicyUnavailable",
+        "The upstream registry policy is unavailable.",
+      );
     }
   },
 });

@@ -1,0 +1,173 @@
+/**
+ * Bundles each Lambda function into `dist/<function>/index.mjs` (plus on-demand chunks) with the
+ * validated policy inlined. Run with `npm run build`; `serverless package` and `npm start` run it
+ * too. Prints one size line per function and exits non-zero on any error.
+ * @module
+ */
+import { readFile, rm } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { type BuildOptions, build as esbuild, type Metafile } from "esbuild";
+import { parse } from "yaml";
+import { loadPolicyFile } from "../src/adapters/policy-file.js";
+import { parsePolicyDocument } from "../src/adapters/policy-schema.js";
+
+/** The repository root, so the build gives the same result from any working directory. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** One entry per deployed function; `serverless.yml` names the same directories. */
+export const FUNCTIONS = [
+  { name: "create-cache-rule", entry: "src/handlers/create-cache-rule.ts" },
+  { name: "get-cache-rule", entry: "src/handlers/get-cache-rule.ts" },
+] as const;
+
+export const DEFAULT_POLICY = "policies/upstream-registries.yaml";
+
+// Only local runs and tests may use these; a bundle that pulls one in is a build error.
+const FORBIDDEN_INPUTS = /^(?:dev|test|bench|scripts|policies)\//;
+
+// Some CommonJS dependencies call `require()` for Node built-ins, which an ES module lacks.
+// The alias keeps the banner's import from colliding with a name in the minified output.
+const REQUIRE_BANNER =
+  'import { createRequire as __bundleCreateRequire } from "node:module"; const require = __bundleCreateRequire(import.meta.url);';
+
+export interface FunctionSize {
+  readonly name: string;
+  readonly entryBytes: number;
+  readonly entryGzipBytes: number;
+  /** The entry plus the chunks it imports statically. */
+  readonly coldStartBytes: number;
+  readonly coldStartFiles: number;
+  /** All `.mjs` files of the function: the entry and every chunk. */
+  readonly totalBytes: number;
+  readonly files: number;
+}
+
+export interface BuildResult {
+  readonly functions: readonly FunctionSize[];
+  readonly durationMs: number;
+}
+
+export interface BuildSettings {
+  /** Where `<function>/index.mjs` go; default `dist` under the repository root. */
+  readonly outdir?: string;
+  /** The policy to inline; default the reviewed file in `policies/`. */
+  readonly policyFile?: string;
+}
+
+/**
+ * Reads the policy the way the function would (strict YAML, full validation) and returns the
+ * plain document that `parsePolicyDocument` accepts at cold start.
+ */
+export const bundledPolicyDocument = async (policyFile: string): Promise<unknown> => {
+  await loadPolicyFile(policyFile);
+  const document: unknown = parse(await readFile(policyFile, "utf8"));
+  // What gets inlined must pass the very check the function applies to it.
+  parsePolicyDocument(document, policyFile);
+  return document;
+};
+
+const esbuildOptions = (entry: string, outdir: string, policyDocument: unknown): BuildOptions => ({
+  absWorkingDir: ROOT,
+  entryPoints: { index: entry },
+  outdir,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  outExtension: { ".js": ".mjs" },
+  // Per function: dynamic imports (the YAML parser behind POLICY_FILE, the SDK's unused
+  // credential providers) become chunks that a cold start never loads.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  minify: true,
+  treeShaking: true,
+  // The SDK's ES module builds tree-shake far better than its CommonJS ones.
+  mainFields: ["module", "main"],
+  // Maps stay beside the bundle for local debugging; the package leaves them out.
+  sourcemap: "linked",
+  legalComments: "external",
+  banner: { js: REQUIRE_BANNER },
+  define: { __BUNDLED_POLICY__: JSON.stringify(policyDocument) },
+  metafile: true,
+  logLevel: "warning",
+});
+
+const checkInputs = (name: string, metafile: Metafile): void => {
+  const forbidden = Object.keys(metafile.inputs).filter((input) => FORBIDDEN_INPUTS.test(input));
+  if (forbidden.length > 0) {
+    throw new Error(`${name}: the bundle must not include ${forbidden.join(", ")}`);
+  }
+};
+
+/** The entry and every chunk it imports statically: what a cold start loads and parses. */
+const coldStartFiles = (metafile: Metafile, entryPath: string): Set<string> => {
+  const seen = new Set<string>();
+  const visit = (path: string): void => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const { path: imported, kind } of metafile.outputs[path]?.imports ?? []) {
+      if (kind === "import-statement" && imported in metafile.outputs) visit(imported);
+    }
+  };
+  visit(entryPath);
+  return seen;
+};
+
+const sizeOf = async (name: string, outdir: string, metafile: Metafile): Promise<FunctionSize> => {
+  const entryPath = relative(ROOT, resolve(outdir, "index.mjs"));
+  if (!(entryPath in metafile.outputs)) throw new Error(`${name}: esbuild wrote no ${entryPath}`);
+  const outputs = Object.entries(metafile.outputs).filter(([path]) => path.endsWith(".mjs"));
+  const entry = await readFile(resolve(ROOT, entryPath));
+  const coldStart = coldStartFiles(metafile, entryPath);
+  return {
+    name,
+    entryBytes: entry.length,
+    entryGzipBytes: gzipSync(entry, { level: 9 }).length,
+    coldStartBytes: outputs.filter(([path]) => coldStart.has(path)).reduce((sum, [, output]) => sum + output.bytes, 0),
+    coldStartFiles: coldStart.size,
+    totalBytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
+    files: outputs.length,
+  };
+};
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** One line per function, for humans and for CI logs. */
+export const formatSize = (size: FunctionSize): string =>
+  `${size.name}: index.mjs ${size.entryBytes} B (${kib(size.entryBytes)}, gzip ${kib(size.entryGzipBytes)}); ` +
+  `loaded at cold start ${kib(size.coldStartBytes)} in ${size.coldStartFiles} files; ` +
+  `all ${size.files} .mjs files ${size.totalBytes} B (${kib(size.totalBytes)})`;
+
+/** Builds every function in parallel, each into a freshly emptied directory. */
+export const build = async ({ outdir = resolve(ROOT, "dist"), policyFile = resolve(ROOT, DEFAULT_POLICY) }: BuildSettings = {}): Promise<BuildResult> => {
+  const started = performance.now();
+  const policyDocument = await bundledPolicyDocument(policyFile);
+  const functions = await Promise.all(
+    FUNCTIONS.map(async ({ name, entry }) => {
+      const functionDir = resolve(outdir, name);
+      // Chunk names carry content hashes: stale ones would otherwise pile up in the package.
+      await rm(functionDir, { recursive: true, force: true });
+      const { metafile } = await esbuild(esbuildOptions(entry, functionDir, policyDocument));
+      if (metafile === undefined) throw new Error(`${name}: esbuild returned no metafile`);
+      checkInputs(name, metafile);
+      return sizeOf(name, functionDir, metafile);
+    }),
+  );
+  return { functions, durationMs: performance.now() - started };
+};
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+
+if (isMain) {
+  try {
+    const result = await build();
+    for (const size of result.functions) console.log(formatSize(size));
+    console.log(`build: ${result.functions.length} functions in ${Math.round(result.durationMs)} ms`);
+  } catch (error) {
+    // esbuild has already printed its own diagnostics; a policy error carries its own message.
+    console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

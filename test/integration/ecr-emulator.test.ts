@@ -1,0 +1,876 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import {
+  CreatePullThroughCacheRuleCommand,
+  type CreatePullThroughCacheRuleCommandInput,
+  DeletePullThroughCacheRuleCommand,
+  DescribePullThroughCacheRulesCommand,
+  type DescribePullThroughCacheRulesCommandInput,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  type ECRClientConfig,
+  ECRServiceException,
+  InvalidParameterException,
+  LimitExceededException,
+  PullThroughCacheRuleAlreadyExistsException,
+  PullThroughCacheRuleNotFoundException,
+  SecretNotFoundException,
+  ServerException,
+  UnsupportedUpstreamRegistryException,
+  type UpstreamRegistry,
+  ValidatePullThroughCacheRuleCommand,
+  ValidationException,
+} from "@aws-sdk/client-ecr";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type EcrEmulator, startEcrEmulator } from "../../dev/ecr-emulator.js";
+
+const DEFAULT_ACCOUNT = "123456789012";
+const OTHER_ACCOUNT = "210987654321";
+const CREDENTIAL_ARN =
+  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/upstream-AbCdEf";
+const PREFIX_PATTERN = "^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$";
+const TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921.";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+interface RecordedCall {
+  operation: string;
+  body: unknown;
+  at: string;
+}
+
+let emulator: EcrEmulator;
+let ecr: ECRClient;
+const extraClients: ECRClient[] = [];
+
+const newClient = (config: ECRClientConfig = {}): ECRClient => {
+  const client = new ECRClient({
+    endpoint: emulator.url,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+    ...config,
+  });
+  extraClients.push(client);
+  return client;
+};
+
+const control = (method: string, path: string, body?: unknown): Promise<Response> =>
+  fetch(`${emulator.url}/__emulator/${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+
+const injectFault = async (fault: Record<string, unknown>): Promise<void> => {
+  const response = await control("POST", "faults", fault);
+  expect(response.status).toBe(204);
+};
+
+const recordedCalls = async (): Promise<RecordedCall[]> => {
+  const response = await control("GET", "calls");
+  return ((await response.json()) as { calls: RecordedCall[] }).calls;
+};
+
+const postEcr = (target: string | undefined, body: string): Promise<Response> =>
+  fetch(emulator.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      ...(target === undefined ? {} : { "x-amz-target": target }),
+    },
+    body,
+  });
+
+const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("Expected the call to fail, but it succeeded.");
+};
+
+const createRule = (input: Partial<CreatePullThroughCacheRuleCommandInput>) =>
+  ecr.send(
+    new CreatePullThroughCacheRuleCommand({
+      ecrRepositoryPrefix: "ecr-public",
+      upstreamRegistryUrl: "public.ecr.aws",
+      ...input,
+    }),
+  );
+
+const describeRules = (input: DescribePullThroughCacheRulesCommandInput = {}) =>
+  ecr.send(new DescribePullThroughCacheRulesCommand(input));
+
+beforeAll(async () => {
+  emulator = await startEcrEmulator({ port: 0 });
+  ecr = newClient();
+});
+
+afterAll(async () => {
+  for (const client of extraClients) client.destroy();
+  await emulator.close();
+});
+
+beforeEach(async () => {
+  const response = await control("POST", "reset");
+  expect(response.status).toBe(204);
+});
+
+describe("CreatePullThroughCacheRule", () => {
+  it("creates a rule in the default registry and answers with its details", async () => {
+    // Prepare
+    const before = Date.now();
+
+    // Act
+    const created = await createRule({
+      ecrRepositoryPrefix: "ecr-public",
+      upstreamRegistryUrl: "public.ecr.aws",
+      customRoleArn: "arn:aws:iam::123456789012:role/pull-through",
+      upstreamRepositoryPrefix: "library",
+    });
+
+    // Assess
+    expect(created).toMatchObject({
+      ecrRepositoryPrefix: "ecr-public",
+      upstreamRegistryUrl: "public.ecr.aws",
+      registryId: DEFAULT_ACCOUNT,
+      upstreamRegistry: "ecr-public",
+      customRoleArn: "arn:aws:iam::123456789012:role/pull-through",
+      upstreamRepositoryPrefix: "library",
+      $metadata: { httpStatusCode: 200 },
+    });
+    expect(created.credentialArn).toBeUndefined();
+    expect(created.createdAt).toBeInstanceOf(Date);
+    expect(created.createdAt?.getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(created.$metadata.requestId).toMatch(UUID);
+  });
+
+  it("creates the rule in the registry named by registryId", async () => {
+    // Act
+    const created = await createRule({ registryId: OTHER_ACCOUNT });
+
+    // Assess
+    expect(created.registryId).toBe(OTHER_ACCOUNT);
+    await expect(describeRules()).resolves.toMatchObject({ pullThroughCacheRules: [] });
+  });
+
+  it("accepts the ROOT prefix", async () => {
+    // Act
+    const created = await createRule({ ecrRepositoryPrefix: "ROOT" });
+
+    // Assess
+    expect(created.ecrRepositoryPrefix).toBe("ROOT");
+  });
+
+  it.each<{ url: string; registry: UpstreamRegistry; credentialArn?: string }>([
+    { url: "public.ecr.aws", registry: "ecr-public" },
+    { url: "registry.k8s.io", registry: "k8s" },
+    { url: "quay.io", registry: "quay" },
+    { url: "cgr.dev", registry: "chainguard" },
+    { url: "111122223333.dkr.ecr.eu-central-1.amazonaws.com", registry: "ecr" },
+    { url: "registry-1.docker.io", registry: "docker-hub", credentialArn: CREDENTIAL_ARN },
+    { url: "ghcr.io", registry: "github-container-registry", credentialArn: CREDENTIAL_ARN },
+    {
+      url: "registry.gitlab.com",
+      registry: "gitlab-container-registry",
+      credentialArn: CREDENTIAL_ARN,
+    },
+    {
+      url: "myregistry.azurecr.io",
+      registry: "azure-container-registry",
+      credentialArn: CREDENTIAL_ARN,
+    },
+  ])(
+    "derives upstreamRegistry $registry from upstreamRegistryUrl $url",
+    async ({ url, registry, credentialArn }) => {
+      // Act
+      const created = await createRule({
+        ecrRepositoryPrefix: "cache",
+        upstreamRegistryUrl: url,
+        ...(credentialArn === undefined ? {} : { credentialArn }),
+      });
+
+      // Assess
+      expect(created.upstreamRegistry).toBe(registry);
+      expect(created.credentialArn).toBe(credentialArn);
+    },
+  );
+
+  it.each<{
+    problem: string;
+    input: Partial<CreatePullThroughCacheRuleCommandInput>;
+    message: string;
+  }>([
+    {
+      problem: "a missing ecrRepositoryPrefix",
+      input: { ecrRepositoryPrefix: undefined },
+      message:
+        "1 validation error detected: Value null at 'ecrRepositoryPrefix' failed to satisfy constraint: Member must not be null",
+    },
+    {
+      problem: "a missing upstreamRegistryUrl",
+      input: { upstreamRegistryUrl: undefined },
+      message:
+        "1 validation error detected: Value null at 'upstreamRegistryUrl' failed to satisfy constraint: Member must not be null",
+    },
+    {
+      problem: "a one-character prefix",
+      input: { ecrRepositoryPrefix: "a" },
+      message:
+        "1 validation error detected: Value 'a' at 'ecrRepositoryPrefix' failed to satisfy constraint: Member must have length greater than or equal to 2",
+    },
+    {
+      problem: "a 31-character prefix",
+      input: { ecrRepositoryPrefix: "a".repeat(31) },
+      message: `1 validation error detected: Value '${"a".repeat(31)}' at 'ecrRepositoryPrefix' failed to satisfy constraint: Member must have length less than or equal to 30`,
+    },
+    {
+      problem: "a prefix outside ECR's pattern",
+      input: { ecrRepositoryPrefix: "Docker_Hub" },
+      message: `1 validation error detected: Value 'Docker_Hub' at 'ecrRepositoryPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: ${PREFIX_PATTERN}`,
+    },
+    {
+      problem: "a registryId that is not 12 digits",
+      input: { registryId: "12345" },
+      message:
+        "1 validation error detected: Value '12345' at 'registryId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}",
+    },
+    {
+      problem: "an unknown upstreamRegistry",
+      input: { upstreamRegistry: "dockerhub" as UpstreamRegistry },
+      message:
+        "1 validation error detected: Value 'dockerhub' at 'upstreamRegistry' failed to satisfy constraint: Member must satisfy enum value set: [ecr, ecr-public, quay, k8s, docker-hub, github-container-registry, azure-container-registry, gitlab-container-registry, chainguard]",
+    },
+    {
+      problem: "a credentialArn outside the ecr-pullthroughcache/ secret namespace",
+      input: { credentialArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:other/token" },
+      message:
+        "1 validation error detected: Value 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:other/token' at 'credentialArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$",
+    },
+    {
+      problem: "several invalid members",
+      input: { ecrRepositoryPrefix: "a", registryId: "x" },
+      message:
+        "2 validation errors detected: Value 'a' at 'ecrRepositoryPrefix' failed to satisfy constraint: Member must have length greater than or equal to 2; Value 'x' at 'registryId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}",
+    },
+  ])("rejects $problem with a ValidationException", async ({ input, message }) => {
+    // Act
+    const error = await rejectionOf(createRule(input));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error).toMatchObject({ message, $metadata: { httpStatusCode: 400 } });
+  });
+
+  it("rejects an upstreamRegistry that contradicts the URL with an InvalidParameterException", async () => {
+    // Act
+    const call = createRule({ upstreamRegistryUrl: "quay.io", upstreamRegistry: "k8s" });
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
+  it("rejects an upstream registry ECR does not support", async () => {
+    // Act
+    const error = await rejectionOf(createRule({ upstreamRegistryUrl: "registry.example.com" }));
+
+    // Assess
+    expect(error).toBeInstanceOf(UnsupportedUpstreamRegistryException);
+    expect(error).toMatchObject({
+      message:
+        "The upstream registry registry.example.com is not supported for pull through cache rules.",
+    });
+  });
+
+  it.each(["registry-1.docker.io", "ghcr.io", "registry.gitlab.com", "myregistry.azurecr.io"])(
+    "requires a credentialArn for %s",
+    async (url) => {
+      // Act
+      const error = await rejectionOf(
+        createRule({ ecrRepositoryPrefix: "cache", upstreamRegistryUrl: url }),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(UnsupportedUpstreamRegistryException);
+      expect((error as Error).message).toMatch(
+        /requires authentication.*credentialArn must be supplied/,
+      );
+    },
+  );
+
+  it("refuses a second rule with the same prefix in the same registry", async () => {
+    // Prepare
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+
+    // Act
+    const error = await rejectionOf(
+      createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "public.ecr.aws" }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PullThroughCacheRuleAlreadyExistsException);
+    expect((error as Error).message).toMatch(/already exists for the private registry/);
+  });
+
+  it("allows 50 rules per registry and refuses the 51st, leaving other registries unaffected", async () => {
+    // Prepare
+    for (let index = 1; index <= 50; index += 1) {
+      await createRule({ ecrRepositoryPrefix: `cache-${index}` });
+    }
+
+    // Act
+    const overQuota = await rejectionOf(createRule({ ecrRepositoryPrefix: "cache-51" }));
+    const elsewhere = await createRule({
+      ecrRepositoryPrefix: "cache-51",
+      registryId: OTHER_ACCOUNT,
+    });
+
+    // Assess
+    expect(overQuota).toBeInstanceOf(LimitExceededException);
+    expect((overQuota as Error).message).toMatch(/maximum number of pull through cache rules/);
+    expect(elsewhere.registryId).toBe(OTHER_ACCOUNT);
+    const { pullThroughCacheRules } = await describeRules({ maxResults: 1000 });
+    expect(pullThroughCacheRules).toHaveLength(50);
+  });
+});
+
+describe("DescribePullThroughCacheRules", () => {
+  it("lists the registry's rules in creation order with both timestamps as Dates", async () => {
+    // Prepare
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+    await createRule({
+      ecrRepositoryPrefix: "docker-hub",
+      upstreamRegistryUrl: "registry-1.docker.io",
+      credentialArn: CREDENTIAL_ARN,
+    });
+    await createRule({ ecrRepositoryPrefix: "k8s", upstreamRegistryUrl: "registry.k8s.io" });
+
+    // Act
+    const { pullThroughCacheRules = [], nextToken } = await describeRules();
+
+    // Assess
+    expect(pullThroughCacheRules.map((rule) => rule.ecrRepositoryPrefix)).toEqual([
+      "quay",
+      "docker-hub",
+      "k8s",
+    ]);
+    expect(pullThroughCacheRules[1]).toMatchObject({
+      upstreamRegistryUrl: "registry-1.docker.io",
+      upstreamRegistry: "docker-hub",
+      registryId: DEFAULT_ACCOUNT,
+      credentialArn: CREDENTIAL_ARN,
+    });
+    for (const rule of pullThroughCacheRules) {
+      expect(rule.createdAt).toBeInstanceOf(Date);
+      expect(rule.updatedAt).toBeInstanceOf(Date);
+    }
+    expect(nextToken).toBeUndefined();
+  });
+
+  it("returns only the rules named in ecrRepositoryPrefixes", async () => {
+    // Prepare
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+    await createRule({ ecrRepositoryPrefix: "k8s", upstreamRegistryUrl: "registry.k8s.io" });
+    await createRule({ ecrRepositoryPrefix: "ecr-public" });
+
+    // Act
+    const { pullThroughCacheRules = [] } = await describeRules({
+      ecrRepositoryPrefixes: ["ecr-public", "quay"],
+    });
+
+    // Assess
+    expect(pullThroughCacheRules.map((rule) => rule.ecrRepositoryPrefix)).toEqual([
+      "quay",
+      "ecr-public",
+    ]);
+  });
+
+  it("answers PullThroughCacheRuleNotFoundException when a named prefix does not exist", async () => {
+    // Prepare
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+
+    // Act
+    const call = describeRules({ ecrRepositoryPrefixes: ["quay", "missing"] });
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(PullThroughCacheRuleNotFoundException);
+  });
+
+  it("pages through the rules with maxResults and nextToken", async () => {
+    // Prepare
+    for (const prefix of ["one", "two", "three", "four", "five"]) {
+      await createRule({ ecrRepositoryPrefix: prefix });
+    }
+
+    // Act
+    const pages: string[][] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await describeRules({
+        maxResults: 2,
+        ...(nextToken === undefined ? {} : { nextToken }),
+      });
+      pages.push((page.pullThroughCacheRules ?? []).map((rule) => rule.ecrRepositoryPrefix ?? ""));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && pages.length < 10);
+
+    // Assess
+    expect(pages).toEqual([["one", "two"], ["three", "four"], ["five"]]);
+  });
+
+  it.each([0, 1001])("rejects maxResults %i with a ValidationException", async (maxResults) => {
+    // Act
+    const call = describeRules({ maxResults });
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(ValidationException);
+  });
+
+  it("rejects a nextToken it did not issue with an InvalidParameterException", async () => {
+    // Act
+    const call = describeRules({ nextToken: "not-a-token" });
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+});
+
+describe("DeletePullThroughCacheRule", () => {
+  it("deletes the rule and answers with what was deleted", async () => {
+    // Prepare
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+
+    // Act
+    const deleted = await ecr.send(
+      new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "quay" }),
+    );
+
+    // Assess
+    expect(deleted).toMatchObject({
+      ecrRepositoryPrefix: "quay",
+      upstreamRegistryUrl: "quay.io",
+      registryId: DEFAULT_ACCOUNT,
+    });
+    expect(deleted.createdAt).toBeInstanceOf(Date);
+    await expect(describeRules({ ecrRepositoryPrefixes: ["quay"] })).rejects.toBeInstanceOf(
+      PullThroughCacheRuleNotFoundException,
+    );
+  });
+
+  it("answers PullThroughCacheRuleNotFoundException for a rule that does not exist", async () => {
+    // Act
+    const call = ecr.send(
+      new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "missing" }),
+    );
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(PullThroughCacheRuleNotFoundException);
+  });
+});
+
+describe("ValidatePullThroughCacheRule", () => {
+  it("reports a rule with the credential its upstream needs as valid", async () => {
+    // Prepare
+    await createRule({
+      ecrRepositoryPrefix: "ghcr",
+      upstreamRegistryUrl: "ghcr.io",
+      credentialArn: CREDENTIAL_ARN,
+    });
+
+    // Act
+    const result = await ecr.send(
+      new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "ghcr" }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      ecrRepositoryPrefix: "ghcr",
+      registryId: DEFAULT_ACCOUNT,
+      upstreamRegistryUrl: "ghcr.io",
+      credentialArn: CREDENTIAL_ARN,
+      isValid: true,
+    });
+    expect(result.failure).toBeUndefined();
+  });
+
+  it("reports a seeded rule lacking the credential its upstream needs as invalid", async () => {
+    // Prepare
+    const seeded = await control("POST", "rules", {
+      ecrRepositoryPrefix: "docker-hub",
+      upstreamRegistryUrl: "registry-1.docker.io",
+    });
+    expect(seeded.status).toBe(201);
+
+    // Act
+    const result = await ecr.send(
+      new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "docker-hub" }),
+    );
+
+    // Assess
+    expect(result.isValid).toBe(false);
+    expect(result.failure).toMatch(/requires authentication/);
+  });
+
+  it("answers PullThroughCacheRuleNotFoundException for a rule that does not exist", async () => {
+    // Act
+    const call = ecr.send(
+      new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "missing" }),
+    );
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(PullThroughCacheRuleNotFoundException);
+  });
+});
+
+describe("AWS JSON 1.1 protocol", () => {
+  it("answers with the AWS JSON content type and a request id", async () => {
+    // Act
+    const response = await postEcr(`${TARGET_PREFIX}DescribePullThroughCacheRules`, "{}");
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/x-amz-json-1.1");
+    expect(response.headers.get("x-amzn-requestid")).toMatch(UUID);
+    await expect(response.json()).resolves.toEqual({ pullThroughCacheRules: [] });
+  });
+
+  it("answers an operation it does not implement with UnknownOperationException", async () => {
+    // Act
+    const error = await rejectionOf(ecr.send(new DescribeRepositoriesCommand({})));
+
+    // Assess
+    expect(error).toBeInstanceOf(ECRServiceException);
+    expect(error).toMatchObject({
+      name: "UnknownOperationException",
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it("answers a request without X-Amz-Target with UnknownOperationException", async () => {
+    // Act
+    const response = await postEcr(undefined, "{}");
+
+    // Assess
+    expect(response.status).toBe(400);
+    await expect(response.json()).resolves.toMatchObject({ __type: "UnknownOperationException" });
+  });
+
+  it.each([
+    { problem: "a body that is not JSON", body: "ecrRepositoryPrefix=quay" },
+    {
+      problem: "a member of the wrong type",
+      body: '{"ecrRepositoryPrefix":5,"upstreamRegistryUrl":"quay.io"}',
+    },
+  ])("answers $problem with SerializationException", async ({ body }) => {
+    // Act
+    const response = await postEcr(`${TARGET_PREFIX}CreatePullThroughCacheRule`, body);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.headers.get("x-amzn-requestid")).toMatch(UUID);
+    await expect(response.json()).resolves.toMatchObject({ __type: "SerializationException" });
+  });
+});
+
+describe("fault injection", () => {
+  it("throttle answers ThrottlingException, which the SDK raises as a generic ECRServiceException", async () => {
+    // Prepare
+    await injectFault({ fault: "throttle" });
+
+    // Act
+    const error = await rejectionOf(describeRules());
+
+    // Assess
+    expect(error).toBeInstanceOf(ECRServiceException);
+    expect(error).toMatchObject({
+      name: "ThrottlingException",
+      message: "Rate exceeded",
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it("server-error answers a 500 ServerException", async () => {
+    // Prepare
+    await injectFault({ fault: "server-error" });
+
+    // Act
+    const error = await rejectionOf(describeRules());
+
+    // Assess
+    expect(error).toBeInstanceOf(ServerException);
+    expect(error).toMatchObject({ $fault: "server", $metadata: { httpStatusCode: 500 } });
+  });
+
+  it("non-json answers a 502 HTML page, which the SDK fails to parse with a SyntaxError", async () => {
+    // Prepare
+    await injectFault({ fault: "non-json" });
+
+    // Act
+    const error = await rejectionOf(describeRules());
+
+    // Assess
+    expect(error).not.toBeInstanceOf(ECRServiceException);
+    expect(error).toMatchObject({ name: "SyntaxError", $metadata: { httpStatusCode: 502 } });
+  });
+
+  it("error answers the requested ECR exception, status and message", async () => {
+    // Prepare
+    await injectFault({
+      fault: "error",
+      errorType: "SecretNotFoundException",
+      message: "No such secret",
+    });
+    await injectFault({ fault: "error", errorType: "AccessDeniedException", status: 403 });
+
+    // Act
+    const modelled = await rejectionOf(describeRules());
+    const unmodelled = await rejectionOf(describeRules());
+
+    // Assess
+    expect(modelled).toBeInstanceOf(SecretNotFoundException);
+    expect(modelled).toMatchObject({
+      message: "No such secret",
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(unmodelled).toBeInstanceOf(ECRServiceException);
+    expect(unmodelled).toMatchObject({
+      name: "AccessDeniedException",
+      $metadata: { httpStatusCode: 403 },
+    });
+  });
+
+  it("reset drops the connection, which the SDK reports as a TimeoutError with code ECONNRESET", async () => {
+    // Prepare
+    await injectFault({ fault: "reset" });
+
+    // Act
+    const error = await rejectionOf(describeRules());
+
+    // Assess
+    expect(error).toMatchObject({ name: "TimeoutError", code: "ECONNRESET" });
+  });
+
+  it("hang never answers, so a client with a request timeout fails with ETIMEDOUT", async () => {
+    // Prepare
+    const impatient = newClient({
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
+    await injectFault({ fault: "hang" });
+
+    // Act
+    const error = await rejectionOf(impatient.send(new DescribePullThroughCacheRulesCommand({})));
+
+    // Assess
+    expect(error).toMatchObject({ name: "TimeoutError", code: "ETIMEDOUT" });
+  });
+
+  it("applies a fault to as many requests as its count, then answers normally", async () => {
+    // Prepare
+    await injectFault({ fault: "server-error", count: 2 });
+
+    // Act
+    const first = await rejectionOf(describeRules());
+    const second = await rejectionOf(describeRules());
+    const third = await describeRules();
+
+    // Assess
+    expect(first).toBeInstanceOf(ServerException);
+    expect(second).toBeInstanceOf(ServerException);
+    expect(third.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it("applies a fault only to the operations it names", async () => {
+    // Prepare
+    await injectFault({
+      fault: "throttle",
+      count: 100,
+      operations: ["CreatePullThroughCacheRule"],
+    });
+
+    // Act
+    const described = await describeRules();
+    const created = rejectionOf(createRule({}));
+
+    // Assess
+    expect(described.$metadata.httpStatusCode).toBe(200);
+    await expect(created).resolves.toMatchObject({ name: "ThrottlingException" });
+  });
+
+  it("queues faults and applies them in the order they were added", async () => {
+    // Prepare
+    await injectFault({ fault: "throttle" });
+    await injectFault({ fault: "server-error" });
+
+    // Act
+    const first = await rejectionOf(describeRules());
+    const second = await rejectionOf(describeRules());
+    const third = await describeRules();
+
+    // Assess
+    expect(first).toMatchObject({ name: "ThrottlingException" });
+    expect(second).toBeInstanceOf(ServerException);
+    expect(third.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it("clears queued faults on DELETE /__emulator/faults", async () => {
+    // Prepare
+    await injectFault({ fault: "server-error", count: 100 });
+
+    // Act
+    const cleared = await control("DELETE", "faults");
+
+    // Assess
+    expect(cleared.status).toBe(204);
+    await expect(describeRules()).resolves.toMatchObject({ pullThroughCacheRules: [] });
+  });
+
+  it.each([
+    { problem: "an unknown fault", fault: { fault: "explode" } },
+    { problem: "an error fault without errorType", fault: { fault: "error" } },
+    { problem: "an unknown operation", fault: { fault: "throttle", operations: ["CreateRule"] } },
+    { problem: "a count below one", fault: { fault: "throttle", count: 0 } },
+  ])("refuses $problem with 400", async ({ fault }) => {
+    // Act
+    const response = await control("POST", "faults", fault);
+
+    // Assess
+    expect(response.status).toBe(400);
+    await expect(response.json()).resolves.toMatchObject({ message: expect.any(String) });
+  });
+
+  it("lets the SDK's own retries through, each visible in the calls log", async () => {
+    // Prepare
+    const retrying = newClient({ maxAttempts: 3 });
+    await injectFault({ fault: "server-error", count: 2 });
+
+    // Act
+    const result = await retrying.send(new DescribePullThroughCacheRulesCommand({}));
+
+    // Assess
+    expect(result.$metadata.attempts).toBe(3);
+    const calls = await recordedCalls();
+    expect(calls.map((call) => call.operation)).toEqual([
+      "DescribePullThroughCacheRules",
+      "DescribePullThroughCacheRules",
+      "DescribePullThroughCacheRules",
+    ]);
+  });
+
+  it("offers the same controls in-process", async () => {
+    // Prepare
+    emulator.addFault({ fault: "error", errorType: "LimitExceededException" });
+
+    // Act
+    const error = await rejectionOf(createRule({}));
+
+    // Assess
+    expect(error).toBeInstanceOf(LimitExceededException);
+    expect(emulator.calls().map((call) => call.operation)).toEqual(["CreatePullThroughCacheRule"]);
+  });
+});
+
+describe("calls log", () => {
+  it("records every ECR request in order, rejected and faulted ones included", async () => {
+    // Prepare
+    await injectFault({ fault: "throttle", operations: ["DeletePullThroughCacheRule"] });
+
+    // Act
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+    await rejectionOf(createRule({ ecrRepositoryPrefix: "a" }));
+    await rejectionOf(
+      ecr.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "quay" })),
+    );
+    const calls = await recordedCalls();
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        operation: "CreatePullThroughCacheRule",
+        body: { ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" },
+        at: expect.any(String),
+      },
+      {
+        operation: "CreatePullThroughCacheRule",
+        body: { ecrRepositoryPrefix: "a", upstreamRegistryUrl: "public.ecr.aws" },
+        at: expect.any(String),
+      },
+      {
+        operation: "DeletePullThroughCacheRule",
+        body: { ecrRepositoryPrefix: "quay" },
+        at: expect.any(String),
+      },
+    ]);
+    for (const call of calls) expect(new Date(call.at).toISOString()).toBe(call.at);
+  });
+
+  it("is emptied, with rules and faults, by POST /__emulator/reset", async () => {
+    // Prepare
+    await createRule({});
+    await injectFault({ fault: "server-error", count: 100 });
+
+    // Act
+    const response = await control("POST", "reset");
+
+    // Assess
+    expect(response.status).toBe(204);
+    await expect(recordedCalls()).resolves.toEqual([]);
+    await expect(describeRules()).resolves.toMatchObject({ pullThroughCacheRules: [] });
+  });
+});
+
+describe("lifecycle", () => {
+  it("close ends hanging requests instead of waiting for them", async () => {
+    // Prepare
+    const own = await startEcrEmulator();
+    const client = new ECRClient({
+      endpoint: own.url,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+    own.addFault({ fault: "hang" });
+    const pending = rejectionOf(client.send(new DescribePullThroughCacheRulesCommand({})));
+    await expect.poll(() => own.calls().length).toBe(1);
+
+    // Act
+    await own.close();
+
+    // Assess
+    await expect(pending).resolves.toBeInstanceOf(Error);
+    client.destroy();
+  });
+
+  it("runs as a CLI that prints one line once listening and exits cleanly on SIGTERM", async () => {
+    // Prepare
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "dev/ecr-emulator.ts", "--port", "0"],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let stdout = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = once(child, "exit");
+    await expect.poll(() => stdout, { timeout: 4_000 }).toMatch(/\n$/);
+    const url = stdout.trim().replace("ECR emulator listening on ", "");
+    const calls = await fetch(`${url}/__emulator/calls`);
+
+    // Act
+    child.kill("SIGTERM");
+    const [code] = await exited;
+
+    // Assess
+    expect(stdout).toMatch(/^ECR emulator listening on http:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(calls.status).toBe(200);
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,296 @@
+import {
+  CreatePullThroughCacheRuleCommand,
+  DescribePullThroughCacheRulesCommand,
+  ECRClient,
+  ECRServiceException,
+  InvalidParameterException,
+  LimitExceededException,
+  PullThroughCacheRuleAlreadyExistsException,
+  PullThroughCacheRuleNotFoundException,
+  SecretNotFoundException,
+  ServerException,
+  UnableToAccessSecretException,
+  UnableToDecryptSecretValueException,
+  UnsupportedUpstreamRegistryException,
+  ValidationException,
+} from "@aws-sdk/client-ecr";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { EcrCacheRuleGateway } from "../../src/adapters/ecr-cache-rule-gateway.js";
+import { QuotaAwareRetryStrategy } from "../../src/adapters/ecr-client.js";
+import { sanitiseEcrMessage } from "../../src/adapters/ecr-errors.js";
+import { DomainError } from "../../src/domain/errors.js";
+
+const ecr = mockClient(ECRClient);
+const metadata = { $metadata: { httpStatusCode: 400, requestId: "ecr-request-1" } };
+const spec = {
+  registryId: "123456789012",
+  ecrRepositoryPrefix: "hub",
+  upstreamRegistryUrl: "registry-1.docker.io",
+  upstreamRegistry: "docker-hub" as const,
+  credentialArn:
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/docker-hub",
+};
+const key = { registryId: "123456789012", ecrRepositoryPrefix: "hub" };
+
+const gateway = (deadlineMs = 1_000) =>
+  new EcrCacheRuleGateway(new ECRClient({ region: "eu-west-1" }), { deadlineMs });
+
+const caught = async (promise: Promise<unknown>): Promise<DomainError> => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainError))
+    throw new Error(`expected a DomainError, got ${String(error)}`);
+  return error;
+};
+
+describe("EcrCacheRuleGateway.create", () => {
+  beforeEach(() => {
+    ecr.reset();
+  });
+
+  it("sends exactly the spec and maps ECR's answer to a rule", async () => {
+    const createdAt = new Date("2026-11-27T10:00:00.000Z");
+    ecr.on(CreatePullThroughCacheRuleCommand).resolves({ ...spec, createdAt });
+
+    const rule = await gateway().create(spec);
+
+    expect(
+      ecr.commandCalls(CreatePullThroughCacheRuleCommand).map((call) => call.args[0].input),
+    ).toEqual([spec]);
+    expect(rule).toEqual({ ...spec, createdAt });
+  });
+
+  it("leaves out optional members the spec does not have", async () => {
+    ecr
+      .on(CreatePullThroughCacheRuleCommand)
+      .resolves({ createdAt: new Date(0), upstreamRegistryUrl: "quay.io" });
+
+    const rule = await gateway().create({
+      registryId: "123456789012",
+      ecrRepositoryPrefix: "q",
+      upstreamRegistryUrl: "quay.io",
+    });
+
+    expect(ecr.commandCalls(CreatePullThroughCacheRuleCommand)[0]?.args[0].input).toEqual({
+      registryId: "123456789012",
+      ecrRepositoryPrefix: "q",
+      upstreamRegistryUrl: "quay.io",
+    });
+    expect(rule).toEqual({
+      registryId: "123456789012",
+      ecrRepositoryPrefix: "q",
+      upstreamRegistryUrl: "quay.io",
+      createdAt: new Date(0),
+    });
+  });
+
+  it.each([
+    ["no createdAt", { upstreamRegistryUrl: "quay.io" }],
+    ["no upstreamRegistryUrl", { createdAt: new Date(0) }],
+  ])("treats an answer with %s as ECR failing", async (_, answer) => {
+    ecr.on(CreatePullThroughCacheRuleCommand).resolves(answer);
+
+    const error = await caught(gateway().create(spec));
+
+    expect(error).toMatchObject({ kind: "ecr-unavailable", code: "EcrUnavailable" });
+  });
+
+  it.each([
+    [InvalidParameterException, "ecr-rejected-request"],
+    [ValidationException, "ecr-rejected-request"],
+    [LimitExceededException, "rule-quota-exceeded"],
+    [PullThroughCacheRuleAlreadyExistsException, "rule-conflict"],
+    [SecretNotFoundException, "upstream-unusable"],
+    [UnableToAccessSecretException, "upstream-unusable"],
+    [UnableToDecryptSecretValueException, "upstream-unusable"],
+    [UnsupportedUpstreamRegistryException, "upstream-unusable"],
+  ])("translates %o into %s with ECR's code and message", async (Exception, kind) => {
+    const thrown = new Exception({ message: "ECR's own words", ...metadata });
+    ecr.on(CreatePullThroughCacheRuleCommand).rejects(thrown);
+
+    const error = await caught(gateway().create(spec));
+
+    expect(error).toMatchObject({ kind, code: thrown.name, message: "ECR's own words" });
+    expect(error.cause).toBe(thrown);
+  });
+
+  it("translates ServerException into a generic ECR failure that keeps only the exception name", async () => {
+    ecr
+      .on(CreatePullThroughCacheRuleCommand)
+      .rejects(new ServerException({ message: "internal arn:aws:iam::1:role/x", $metadata: {} }));
+
+    const error = await caught(gateway().create(spec));
+
+    expect(error).toMatchObject({ kind: "ecr-unavailable", code: "ServerException" });
+    expect(error.message).not.toContain("arn:");
+  });
+
+  it.each([
+    ["AccessDeniedException", { httpStatusCode: 400 }, "ecr-unavailable", "AccessDeniedException"],
+    ["ThrottlingException", { httpStatusCode: 400 }, "ecr-throttled", "ThrottlingException"],
+    ["TooManyRequestsException", { httpStatusCode: 400 }, "ecr-throttled", "ThrottlingException"],
+    ["SomethingNew", { httpStatusCode: 429 }, "ecr-throttled", "ThrottlingException"],
+    ["<html>", { httpStatusCode: 502 }, "ecr-unavailable", "EcrUnavailable"],
+  ])("translates an unmodelled %s into %s", async (name, $metadata, kind, code) => {
+    ecr
+      .on(CreatePullThroughCacheRuleCommand)
+      .rejects(
+        new ECRServiceException({ name, $fault: "client", $metadata, message: "raw SDK text" }),
+      );
+
+    const error = await caught(gateway().create(spec));
+
+    expect(error).toMatchObject({ kind, code });
+    expect(error.message).not.toContain("raw SDK text");
+  });
+
+  it.each([
+    [
+      "an attempt timeout",
+      Object.assign(new Error("timed out"), { name: "TimeoutError", code: "ETIMEDOUT" }),
+      "ecr-timeout",
+    ],
+    ["an aborted call", Object.assign(new Error("aborted"), { name: "AbortError" }), "ecr-timeout"],
+    [
+      "a reset connection",
+      Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" }),
+      "ecr-unavailable",
+    ],
+    [
+      "a refused connection",
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      "ecr-unavailable",
+    ],
+    [
+      "a connection timeout",
+      Object.assign(new Error("no connection"), { name: "TimeoutError" }),
+      "ecr-unavailable",
+    ],
+    ["a thrown string", "boom", "ecr-unavailable"],
+  ])("translates %s into %s", async (_, thrown, kind) => {
+    ecr.on(CreatePullThroughCacheRuleCommand).rejects(thrown);
+
+    const error = await caught(gateway().create(spec));
+
+    expect(error.kind).toBe(kind);
+  });
+
+  it("gives up at its deadline even when ECR never answers, and aborts the SDK call", async () => {
+    ecr.on(CreatePullThroughCacheRuleCommand).callsFake(() => new Promise(() => {}));
+    const started = performance.now();
+
+    const error = await caught(gateway(50).create(spec));
+
+    expect(error).toMatchObject({ kind: "ecr-timeout", code: "EcrTimeout" });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // The stub's type lists only the command; send's second argument holds the options.
+    const options: unknown = Reflect.get(ecr.send.getCall(0).args, 1);
+    expect(options).toMatchObject({ abortSignal: { aborted: true } });
+  });
+});
+
+describe("EcrCacheRuleGateway.describe", () => {
+  beforeEach(() => {
+    ecr.reset();
+  });
+
+  it("asks for exactly one prefix and maps the rule, updatedAt and credential included", async () => {
+    const rule = { ...spec, createdAt: new Date(1_000), updatedAt: new Date(2_000) };
+    ecr.on(DescribePullThroughCacheRulesCommand).resolves({ pullThroughCacheRules: [rule] });
+
+    const found = await gateway().describe(key);
+
+    expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)[0]?.args[0].input).toEqual({
+      registryId: "123456789012",
+      ecrRepositoryPrefixes: ["hub"],
+    });
+    expect(found).toEqual(rule);
+  });
+
+  it("fills in the key when ECR's rule omits registry id and prefix", async () => {
+    ecr.on(DescribePullThroughCacheRulesCommand).resolves({
+      pullThroughCacheRules: [
+        { ecrRepositoryPrefix: "hub", upstreamRegistryUrl: "quay.io", createdAt: new Date(0) },
+      ],
+    });
+
+    expect(await gateway().describe(key)).toEqual({
+      ...key,
+      upstreamRegistryUrl: "quay.io",
+      createdAt: new Date(0),
+    });
+  });
+
+  it.each([
+    ["an empty list", { pullThroughCacheRules: [] }],
+    ["no list", {}],
+  ])("reports a rule missing from %s as rule-not-found", async (_, answer) => {
+    ecr.on(DescribePullThroughCacheRulesCommand).resolves(answer);
+
+    const error = await caught(gateway().describe(key));
+
+    expect(error).toMatchObject({
+      kind: "rule-not-found",
+      code: "PullThroughCacheRuleNotFoundException",
+    });
+  });
+
+  it.each([
+    [PullThroughCacheRuleNotFoundException, "rule-not-found"],
+    [InvalidParameterException, "ecr-rejected-request"],
+    [ValidationException, "ecr-rejected-request"],
+    [ServerException, "ecr-unavailable"],
+  ])("translates %o into %s", async (Exception, kind) => {
+    ecr
+      .on(DescribePullThroughCacheRulesCommand)
+      .rejects(new Exception({ message: "ECR's words", ...metadata }));
+
+    expect((await caught(gateway().describe(key))).kind).toBe(kind);
+  });
+});
+
+describe("sanitiseEcrMessage", () => {
+  it("strips control characters and line separators", () => {
+    expect(sanitiseEcrMessage("bad\u0000value\r\n\u001b[31mred\u2028x", "fallback")).toBe(
+      "bad value [31mred x",
+    );
+  });
+
+  it("caps the length", () => {
+    const message = sanitiseEcrMessage("x".repeat(5_000), "fallback");
+
+    expect(message).toHaveLength(300);
+    expect(message.endsWith("…")).toBe(true);
+  });
+
+  it("falls back when nothing printable is left", () => {
+    expect(sanitiseEcrMessage("\u0000\n", "ValidationException")).toBe("ValidationException");
+  });
+});
+
+describe("QuotaAwareRetryStrategy", () => {
+  const strategy = () => new QuotaAwareRetryStrategy(3);
+
+  it("refuses to retry LimitExceededException although the SDK counts it as throttling", async () => {
+    const s = strategy();
+    const token = await s.acquireInitialRetryToken("scope");
+    const error = { name: "LimitExceededException", message: "quota", $metadata: {} };
+
+    await expect(
+      s.refreshRetryTokenForRetry(token, { error, errorType: "THROTTLING" }),
+    ).rejects.toThrow("LimitExceededException is not retryable");
+  });
+
+  it("retries real throttling as the standard strategy does", async () => {
+    const s = strategy();
+    const token = await s.acquireInitialRetryToken("scope");
+    const error = { name: "ThrottlingException", message: "Rate exceeded", $metadata: {} };
+
+    const next = await s.refreshRetryTokenForRetry(token, { error, errorType: "THROTTLING" });
+
+    expect(next.getRetryCount()).toBe(1);
+  });
+});
