@@ -52,14 +52,23 @@ const createRequest = z
 
 const ruleRequest = z.object({ path: z.object({ registryId, ecrRepositoryPrefix }) });
 
-/** Field errors named as the caller knows them: the path parameter or body member itself. */
-const fieldErrors = (issues: readonly z.core.$ZodIssue[]): FieldError[] =>
-  issues.flatMap((issue) => {
-    const field = issue.path.slice(1).map(String).join(".");
-    return issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ field: key, message: "is not a known field" }))
+/**
+ * Field errors named as the caller knows them: the path parameter or body member itself. A
+ * member of the wrong type gets only that complaint (zod still runs length checks on arrays).
+ */
+const fieldErrors = (issues: readonly z.core.$ZodIssue[]): FieldError[] => {
+  const fieldOf = (issue: z.core.$ZodIssue): string => issue.path.slice(1).map(String).join(".");
+  const wrongType = new Set(issues.filter((issue) => issue.code === "invalid_type").map(fieldOf));
+  return issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({ field: key, message: "is not a known field" }));
+    }
+    const field = fieldOf(issue);
+    return issue.code !== "invalid_type" && wrongType.has(field)
+      ? []
       : [{ field, message: issue.message }];
   });
+};
 
 const parse = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
   const result = schema.safeParse(input);

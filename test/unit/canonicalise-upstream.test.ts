@@ -182,12 +182,12 @@ describe("canonicaliseUpstream", () => {
 
   it.each(
     byName("attack", [
-      { attack: "1 000 000-character label", raw: label("a", 1_000_000) },
+      { attack: "a 1 000 000-character label", raw: label("a", 1_000_000) },
       { attack: "1 000 000 characters of short labels", raw: "a.".repeat(500_000) },
-      { attack: "1 000 000 alternating hyphens and letters", raw: "a-".repeat(500_000) },
-      { attack: "1 000 000 non-ASCII characters", raw: "\u212a".repeat(1_000_000) },
+      { attack: "1 000 000 alternating letters and hyphens", raw: "a-".repeat(500_000) },
+      { attack: "1 000 000 Kelvin signs", raw: "\u212a".repeat(1_000_000) },
     ]),
-  )("refuses a %s within 100 ms", (_attack, { raw }) => {
+  )("refuses %s within 100 ms", (_attack, { raw }) => {
     const started = performance.now();
     const result = canonicaliseUpstream(raw);
     const elapsed = performance.now() - started;
@@ -212,7 +212,11 @@ describe("canonicaliseUpstream", () => {
         raw: "Registry-1.Docker.IO",
         host: "registry-1.docker.io",
       },
-      { spelling: "an alias, which stays the alias", raw: "hTTps://Docker.IO/", host: "docker.io" },
+      {
+        spelling: "an alias (the policy, not this step, maps it to its entry)",
+        raw: "hTTps://Docker.IO/",
+        host: "docker.io",
+      },
       { spelling: "a punycode label", raw: "XN--QUY-7CD.IO", host: "xn--quy-7cd.io" },
       { spelling: "a single label", raw: "localhost", host: "localhost" },
       { spelling: "single-character labels", raw: "a.b.c", host: "a.b.c" },
