@@ -97,16 +97,15 @@ export class EcrCacheRuleGateway implements CacheRuleGateway {
 
   async #withDeadline<T>(call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
-    let rejectOnDeadline: (reason: unknown) => void = () => {};
-    const deadline = new Promise<never>((_, reject) => {
-      rejectOnDeadline = reject;
-    });
+    let timer: NodeJS.Timeout | undefined;
     // The SDK honours the signal between and during attempts; the race guarantees the deadline
     // even where it does not (credential resolution, a retry's back-off).
-    const timer = setTimeout(() => {
-      controller.abort();
-      rejectOnDeadline(new DomainError("ecr-timeout", "EcrTimeout", "ECR did not answer in time."));
-    }, this.#deadlineMs);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new DomainError("ecr-timeout", "EcrTimeout", "ECR did not answer in time."));
+      }, this.#deadlineMs);
+    });
     try {
       return await Promise.race([call(controller.signal), deadline]);
     } catch (error) {

@@ -59,5 +59,3 @@ export const invalidRequest = (message: string, fields: readonly FieldError[]): 
 /** The body is not one JSON object at all. */
 export const invalidBody = (message: string): DomainError =>
   new DomainError("invalid-request", "InvalidBody", message);
-
-export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -14,12 +14,12 @@ export const headerValues = (event: ApiEvent, name: string): string[] => {
   // Typed as always present, but API Gateway sends null for a request without headers.
   const multi: Record<string, string[] | undefined> | null | undefined = event.multiValueHeaders;
   if (multi !== null && multi !== undefined && Object.keys(multi).length > 0) {
-    return Object.entries(multi)
-      .filter(([key]) => key.toLowerCase() === wanted)
-      .flatMap(([, values]) => values ?? []);
+    return Object.entries(multi).flatMap(([key, values]) =>
+      key.toLowerCase() === wanted && values !== undefined ? values : [],
+    );
   }
   const single: Record<string, string | undefined> | null | undefined = event.headers;
-  return Object.entries(single ?? {})
-    .filter(([key, value]) => key.toLowerCase() === wanted && value !== undefined)
-    .map(([, value]) => value ?? "");
+  return Object.entries(single ?? {}).flatMap(([key, value]) =>
+    key.toLowerCase() === wanted && value !== undefined ? [value] : [],
+  );
 };

@@ -18,24 +18,26 @@ const MEDIA_TYPE_HINT =
  * `+json` types and anything unparseable are refused: the contract admits exactly one type.
  */
 const checkContentType = (values: readonly string[]): void => {
-  if (values.length === 0) throw unsupported(`The request has no Content-Type. ${MEDIA_TYPE_HINT}`);
-  if (values.length > 1)
+  const [value, ...others] = values;
+  if (value === undefined) throw unsupported(`The request has no Content-Type. ${MEDIA_TYPE_HINT}`);
+  if (others.length > 0) {
     throw unsupported(`The request has more than one Content-Type. ${MEDIA_TYPE_HINT}`);
-  const [mediaType = "", ...parameters] = (values[0] ?? "").split(";");
+  }
+  const semicolon = value.indexOf(";");
+  const mediaType = semicolon === -1 ? value : value.slice(0, semicolon);
+  const parameters = semicolon === -1 ? [] : value.slice(semicolon + 1).split(";");
   if (mediaType.trim().toLowerCase() !== "application/json") {
     throw unsupported(`Content-Type must be application/json. ${MEDIA_TYPE_HINT}`);
   }
   for (const parameter of parameters) {
     const separator = parameter.indexOf("=");
-    if (separator <= 0)
+    if (separator <= 0) {
       throw unsupported(`The Content-Type parameters are malformed. ${MEDIA_TYPE_HINT}`);
+    }
     const name = parameter.slice(0, separator).trim().toLowerCase();
-    const value = parameter
-      .slice(separator + 1)
-      .trim()
-      .replace(/^"(.*)"$/, "$1")
-      .toLowerCase();
-    if (name === "charset" && value !== "utf-8") {
+    const quoted = parameter.slice(separator + 1).trim();
+    const charset = quoted.replace(/^"(.*)"$/, "$1").toLowerCase();
+    if (name === "charset" && charset !== "utf-8") {
       throw unsupported(`The charset must be utf-8. ${MEDIA_TYPE_HINT}`);
     }
   }

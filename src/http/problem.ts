@@ -52,12 +52,6 @@ export const PROBLEM_TABLE: Readonly<Record<DomainErrorKind, ProblemRow>> = {
   },
 };
 
-const INTERNAL: ProblemRow = {
-  status: 500,
-  title: "Internal error",
-  genericDetail: "The service failed unexpectedly. Try again later.",
-};
-
 /** Errors that Middy's own middlewares throw carry `statusCode` and `expose`. */
 const httpErrorStatus = (error: unknown): number | undefined => {
   if (typeof error !== "object" || error === null || !("statusCode" in error)) return undefined;
@@ -102,9 +96,9 @@ export const problemFor = (error: unknown, requestId: string): ProblemBody => {
   }
   return {
     type: "urn:ecr-cache-rules:problem:internal",
-    title: INTERNAL.title,
-    status: INTERNAL.status,
-    detail: INTERNAL.genericDetail ?? "",
+    title: "Internal error",
+    status: 500,
+    detail: "The service failed unexpectedly. Try again later.",
     code: "InternalError",
     requestId,
   };
