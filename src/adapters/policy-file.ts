@@ -14,7 +14,8 @@ export const DEFAULT_POLICY_FILE = new URL(
  * The YAML parser is loaded on demand: the deployed function gets the policy as build-time JSON.
  */
 export const parsePolicyYaml = async (text: string, source: string): Promise<UpstreamPolicy> => {
-  const { parseDocument, visit } = await import("yaml");
+  // `yaml` is CommonJS: only its default export (module.exports) exists once bundled as ESM.
+  const { parseDocument, visit } = (await import("yaml")).default;
   const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: true });
   const problems = [...doc.errors, ...doc.warnings].map((e) => e.message.split("\n")[0]);
   visit(doc, {

@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const READY = /API listening on (http:\/\/[^\s)]+) \(ECR: (?:emulator at )?([^\s)]+)/;
+
+/** A running `npm start`, for tests that talk HTTP to it. */
+export interface LocalApi {
+  readonly url: string;
+  /** The ECR endpoint it uses: its embedded emulator, or the one it was given. */
+  readonly ecrEndpoint: string;
+  /** Everything it printed so far. */
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+const freePort = async (): Promise<number> => {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no free port");
+  return address.port;
+};
+
+const stopGroup = async (child: ChildProcess): Promise<void> => {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  // npm, tsx and serverless-offline are one process group: stop them together, by pid.
+  process.kill(-child.pid, "SIGTERM");
+  const timer = setTimeout(
+    () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"),
+    10_000,
+  );
+  await exited;
+  clearTimeout(timer);
+};
+
+/**
+ * Starts `npm start` on a free port with `env` added to this process's environment and resolves
+ * once it says it is listening. Fails, with its output, if it exits or takes over a minute.
+ */
+export const startLocalApi = async (env: Record<string, string> = {}): Promise<LocalApi> => {
+  const port = await freePort();
+  const child = spawn("npm", ["start"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const ready = new Promise<RegExpExecArray>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = READY.exec(output);
+      if (match !== null) resolve(match);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+    setTimeout(
+      () => reject(new Error(`npm start was not ready within 60 s:\n${output}`)),
+      60_000,
+    ).unref();
+  });
+  try {
+    const [, url = "", ecrEndpoint = ""] = await ready;
+    return { url, ecrEndpoint, output: () => output, stop: () => stopGroup(child) };
+  } catch (error) {
+    await stopGroup(child);
+    throw error;
+  }
+};
