@@ -1,3 +1,4 @@
+import { UpstreamRegistry as UpstreamRegistryEnum } from "@aws-sdk/client-ecr";
 import {
   checkRange,
   checkString,
@@ -23,19 +24,10 @@ export type EcrOperation = (typeof ECR_OPERATIONS)[number];
 export const isEcrOperation = (name: string): name is EcrOperation =>
   (ECR_OPERATIONS as readonly string[]).includes(name);
 
-const UPSTREAM_REGISTRIES = [
-  "ecr",
-  "ecr-public",
-  "quay",
-  "k8s",
-  "docker-hub",
-  "github-container-registry",
-  "azure-container-registry",
-  "gitlab-container-registry",
-  "chainguard",
-] as const;
+// The values ECR accepts are the SDK model's enum: one list for the service and the emulator.
+const UPSTREAM_REGISTRIES: readonly string[] = Object.values(UpstreamRegistryEnum);
 
-type UpstreamRegistry = (typeof UPSTREAM_REGISTRIES)[number];
+type UpstreamRegistry = UpstreamRegistryEnum;
 
 interface UpstreamKind {
   readonly registry: UpstreamRegistry;

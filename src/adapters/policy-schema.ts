@@ -1,19 +1,9 @@
+import { UpstreamRegistry } from "@aws-sdk/client-ecr";
 import * as z from "zod/mini";
 import { canonicaliseUpstream, type UpstreamPolicy } from "../domain/upstream-policy.js";
 
-// ECR's UpstreamRegistry enum, spelled out rather than imported so that validating the policy
-// does not pull the SDK's model module into code paths that do not otherwise need it.
-const UPSTREAM_REGISTRIES = [
-  "ecr",
-  "ecr-public",
-  "quay",
-  "k8s",
-  "docker-hub",
-  "github-container-registry",
-  "azure-container-registry",
-  "gitlab-container-registry",
-  "chainguard",
-] as const;
+// ECR's own list of upstream registry names, from the SDK model.
+const UPSTREAM_REGISTRIES = Object.values(UpstreamRegistry);
 
 const REGISTRY_ID = /^[0-9]{12}$/;
 // The secret lives in the registry's own account and Region, under ECR's required name prefix.

@@ -243,7 +243,7 @@ describe("CreatePullThroughCacheRule", () => {
       problem: "an unknown upstreamRegistry",
       input: { upstreamRegistry: "dockerhub" as UpstreamRegistry },
       message:
-        "1 validation error detected: Value 'dockerhub' at 'upstreamRegistry' failed to satisfy constraint: Member must satisfy enum value set: [ecr, ecr-public, quay, k8s, docker-hub, github-container-registry, azure-container-registry, gitlab-container-registry, chainguard]",
+        "1 validation error detected: Value 'dockerhub' at 'upstreamRegistry' failed to satisfy constraint: Member must satisfy enum value set: [azure-container-registry, chainguard, docker-hub, ecr, ecr-public, github-container-registry, gitlab-container-registry, k8s, quay]",
     },
     {
       problem: "a credentialArn outside the ecr-pullthroughcache/ secret namespace",
