@@ -24,8 +24,18 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
-      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], sequence: { groupOrder: 1 } } },
-      { extends: true, test: { name: "deploy", include: ["test/deploy/**/*.test.ts"], sequence: { groupOrder: 2 } } },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: "deploy",
+          include: ["test/deploy/**/*.test.ts"],
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
     coverage: {
       provider: "v8",

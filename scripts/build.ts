@@ -4,7 +4,7 @@
  * too. Prints one size line per function and exits non-zero on any error.
  * @module
  */
-import { readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -68,7 +68,12 @@ export const bundledPolicyDocument = async (policyFile: string): Promise<unknown
   return document;
 };
 
-const esbuildOptions = (entry: string, outdir: string, policyDocument: unknown): BuildOptions => ({
+/** The esbuild options for one function: shared with the benchmark, so it measures what ships. */
+export const esbuildOptions = (
+  entry: string,
+  outdir: string,
+  policyDocument: unknown,
+): BuildOptions => ({
   absWorkingDir: ROOT,
   entryPoints: { index: entry },
   outdir,
@@ -125,11 +130,30 @@ const sizeOf = async (name: string, outdir: string, metafile: Metafile): Promise
     name,
     entryBytes: entry.length,
     entryGzipBytes: gzipSync(entry, { level: 9 }).length,
-    coldStartBytes: outputs.filter(([path]) => coldStart.has(path)).reduce((sum, [, output]) => sum + output.bytes, 0),
+    coldStartBytes: outputs
+      .filter(([path]) => coldStart.has(path))
+      .reduce((sum, [, output]) => sum + output.bytes, 0),
     coldStartFiles: coldStart.size,
     totalBytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
     files: outputs.length,
   };
+};
+
+/**
+ * Deletes what the build did not just write (chunks from earlier builds carry other content
+ * hashes). Pruning afterwards instead of emptying the directory first keeps a running
+ * `npm start` or a parallel test from ever seeing the function directory without its files.
+ */
+const pruneStaleFiles = async (functionDir: string, metafile: Metafile): Promise<void> => {
+  const written = new Set(Object.keys(metafile.outputs).map((path) => resolve(ROOT, path)));
+  const entries = await readdir(functionDir, { recursive: true, withFileTypes: true });
+  await Promise.all(
+    entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => resolve(entry.parentPath, entry.name))
+      .filter((path) => !written.has(path))
+      .map((path) => rm(path, { force: true })),
+  );
 };
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -140,31 +164,36 @@ export const formatSize = (size: FunctionSize): string =>
   `loaded at cold start ${kib(size.coldStartBytes)} in ${size.coldStartFiles} files; ` +
   `all ${size.files} .mjs files ${size.totalBytes} B (${kib(size.totalBytes)})`;
 
-/** Builds every function in parallel, each into a freshly emptied directory. */
-export const build = async ({ outdir = resolve(ROOT, "dist"), policyFile = resolve(ROOT, DEFAULT_POLICY) }: BuildSettings = {}): Promise<BuildResult> => {
+/** Builds every function in parallel, each into its own directory holding nothing else. */
+export const build = async ({
+  outdir = resolve(ROOT, "dist"),
+  policyFile = resolve(ROOT, DEFAULT_POLICY),
+}: BuildSettings = {}): Promise<BuildResult> => {
   const started = performance.now();
   const policyDocument = await bundledPolicyDocument(policyFile);
   const functions = await Promise.all(
     FUNCTIONS.map(async ({ name, entry }) => {
       const functionDir = resolve(outdir, name);
-      // Chunk names carry content hashes: stale ones would otherwise pile up in the package.
-      await rm(functionDir, { recursive: true, force: true });
       const { metafile } = await esbuild(esbuildOptions(entry, functionDir, policyDocument));
       if (metafile === undefined) throw new Error(`${name}: esbuild returned no metafile`);
       checkInputs(name, metafile);
+      await pruneStaleFiles(functionDir, metafile);
       return sizeOf(name, functionDir, metafile);
     }),
   );
   return { functions, durationMs: performance.now() - started };
 };
 
-const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+const isMain =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 
 if (isMain) {
   try {
     const result = await build();
     for (const size of result.functions) console.log(formatSize(size));
-    console.log(`build: ${result.functions.length} functions in ${Math.round(result.durationMs)} ms`);
+    console.log(
+      `build: ${result.functions.length} functions in ${Math.round(result.durationMs)} ms`,
+    );
   } catch (error) {
     // esbuild has already printed its own diagnostics; a policy error carries its own message.
     console.error(`build failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -90,7 +90,9 @@ describe("parsePolicyDocument", () => {
       );
 
     expect(attempt).toThrow(/doc: .*upstreams\.0\.aliases: must be a list of host names/);
-    expect(attempt).toThrow(/upstreams\.0\.upstreamRegistry: must be one of azure-container-registry, chainguard, docker-hub/);
+    expect(attempt).toThrow(
+      /upstreams\.0\.upstreamRegistry: must be one of azure-container-registry, chainguard, docker-hub/,
+    );
   });
 
   it("refuses an empty upstream list and an empty registry id list", () => {
