@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     env,
     testTimeout: 20_000,
+    // The JSON report lets CI print one "N passed, N failed" line for the whole run.
+    reporters: ["default", ["json", { outputFile: "coverage/test-results.json" }]],
     hookTimeout: 180_000,
     // Tiers run one after another: e2e and deploy both build dist/, so they must not overlap.
     projects: [
