@@ -3,17 +3,18 @@ import { isThrottlingError } from "@smithy/core/retry";
 import { DomainError, type DomainErrorKind } from "../domain/errors.js";
 
 /** ECR exception names and the domain error each becomes. Anything not listed is a 502. */
-const ECR_EXCEPTIONS: Readonly<Record<string, DomainErrorKind>> = {
-  InvalidParameterException: "ecr-rejected-request",
-  ValidationException: "ecr-rejected-request",
-  UnsupportedUpstreamRegistryException: "upstream-unusable",
-  SecretNotFoundException: "upstream-unusable",
-  UnableToAccessSecretException: "upstream-unusable",
-  UnableToDecryptSecretValueException: "upstream-unusable",
-  PullThroughCacheRuleNotFoundException: "rule-not-found",
-  PullThroughCacheRuleAlreadyExistsException: "rule-conflict",
-  LimitExceededException: "rule-quota-exceeded",
-};
+// A Map, not an object literal: an error named "constructor" must not find Object's prototype.
+const ECR_EXCEPTIONS: ReadonlyMap<string, DomainErrorKind> = new Map<string, DomainErrorKind>([
+  ["InvalidParameterException", "ecr-rejected-request"],
+  ["ValidationException", "ecr-rejected-request"],
+  ["UnsupportedUpstreamRegistryException", "upstream-unusable"],
+  ["SecretNotFoundException", "upstream-unusable"],
+  ["UnableToAccessSecretException", "upstream-unusable"],
+  ["UnableToDecryptSecretValueException", "upstream-unusable"],
+  ["PullThroughCacheRuleNotFoundException", "rule-not-found"],
+  ["PullThroughCacheRuleAlreadyExistsException", "rule-conflict"],
+  ["LimitExceededException", "rule-quota-exceeded"],
+]);
 
 const MAX_MESSAGE_LENGTH = 300;
 const EXCEPTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
@@ -37,7 +38,7 @@ const TIMED_OUT = "ECR did not answer in time.";
  */
 export const translateEcrError = (error: unknown, deadlineExpired: boolean): DomainError => {
   if (error instanceof ECRServiceException) {
-    const kind = ECR_EXCEPTIONS[error.name];
+    const kind = ECR_EXCEPTIONS.get(error.name);
     if (kind !== undefined) {
       return new DomainError(kind, error.name, sanitiseEcrMessage(error.message, error.name), {
         cause: error,

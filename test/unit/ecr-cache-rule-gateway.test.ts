@@ -134,6 +134,8 @@ describe("EcrCacheRuleGateway.create", () => {
     ["TooManyRequestsException", { httpStatusCode: 400 }, "ecr-throttled", "ThrottlingException"],
     ["SomethingNew", { httpStatusCode: 429 }, "ecr-throttled", "ThrottlingException"],
     ["<html>", { httpStatusCode: 502 }, "ecr-unavailable", "EcrUnavailable"],
+    ["constructor", { httpStatusCode: 400 }, "ecr-unavailable", "constructor"],
+    ["__proto__", { httpStatusCode: 400 }, "ecr-unavailable", "EcrUnavailable"],
   ])("translates an unmodelled %s into %s", async (name, $metadata, kind, code) => {
     ecr
       .on(CreatePullThroughCacheRuleCommand)
