@@ -7,8 +7,11 @@ const UPSTREAM_REGISTRIES = Object.values(UpstreamRegistry);
 
 const REGISTRY_ID = /^[0-9]{12}$/;
 // The secret lives in the registry's own account and Region, under ECR's required name prefix.
+// A Secrets Manager secret under ECR's required name prefix. Region and account are normally the
+// {region} and {registryId} placeholders (the secret lives with the registry); literals are
+// allowed for an entry scoped to one registry.
 const CREDENTIAL_ARN_TEMPLATE =
-  /^arn:aws(?:-[a-z]+)*:secretsmanager:\{region\}:\{registryId\}:secret:ecr-pullthroughcache\/[A-Za-z0-9/_+=.@-]+$/;
+  /^arn:aws(?:-[a-z]+)*:secretsmanager:(?:\{region\}|[a-z]{2}(?:-[a-z]+)+-[0-9]):(?:\{registryId\}|[0-9]{12}):secret:ecr-pullthroughcache\/[A-Za-z0-9/_+=.@-]+$/;
 
 const canonicalHost = z.string({ error: "must be a string" }).check(
   z.refine((value) => {
@@ -53,8 +56,8 @@ const policySchema = z
     {
       version: z.literal(1, { error: "must be 1" }),
       upstreams: z
-        .array(entrySchema, { error: "must be a list" })
-        .check(z.minLength(1, "must list at least one upstream")),
+        // An empty list is a valid, if strict, policy: it admits nothing.
+        .array(entrySchema, { error: "must be a list" }),
     },
     { error: "must be a mapping with version and upstreams" },
   )

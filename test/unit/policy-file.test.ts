@@ -95,13 +95,23 @@ describe("parsePolicyDocument", () => {
     );
   });
 
-  it("refuses an empty upstream list and an empty registry id list", () => {
-    expect(() => parsePolicyDocument({ version: 1, upstreams: [] }, "doc")).toThrow(
-      "must list at least one upstream",
-    );
+  it("accepts an empty upstream list, which admits nothing, but refuses an empty registry id list", () => {
+    expect(parsePolicyDocument({ version: 1, upstreams: [] }, "doc").upstreams).toEqual([]);
     expect(() =>
       parsePolicyDocument({ version: 1, upstreams: [{ url: "quay.io", registryIds: [] }] }, "doc"),
     ).toThrow("must list at least one registry id");
+  });
+
+  it("accepts a credential ARN with a literal Region and account for an entry scoped to one registry", () => {
+    const credentialArn =
+      "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ecr-pullthroughcache/quay";
+
+    const policy = parsePolicyDocument(
+      { version: 1, upstreams: [{ url: "quay.io", registryIds: ["123456789012"], credentialArn }] },
+      "doc",
+    );
+
+    expect(policy.upstreams[0]?.credentialArn).toBe(credentialArn);
   });
 
   it("refuses wrongly typed members", () => {
