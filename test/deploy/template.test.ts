@@ -314,13 +314,13 @@ describe("functions", () => {
     return FunctionProperties.parse(resource?.Properties);
   };
 
-  it.each(FUNCTIONS)("$key runs its own bundle on Node 22, arm64, 512 MB", ({ key, dir }) => {
+  it.each(FUNCTIONS)("$key runs its own bundle on Node 22, arm64, 1769 MB", ({ key, dir }) => {
     const properties = functionProperties(key);
 
     expect(properties.Handler).toBe(`dist/${dir}/index.handler`);
     expect(properties.Runtime).toBe("nodejs22.x");
     expect(properties.Architectures).toEqual(["arm64"]);
-    expect(properties.MemorySize).toBe(512);
+    expect(properties.MemorySize).toBe(1769);
   });
 
   it.each(FUNCTIONS)(

@@ -1,0 +1,90 @@
+/**
+ * Warm A/B in one process: imports several bundles and invokes them in alternating blocks
+ * (A B C, B C A, …), timing each block's CPU. Machine drift, which makes separate warm processes
+ * differ by ±20% on a shared host, then hits every bundle within the same second, so differences
+ * of a few percent become visible. Used by `ab.ts` to measure levers; `run.ts` does not use it,
+ * because bundles sharing a process also share its heap and garbage collector.
+ *
+ * Usage: `node ab-child.mjs <warmup> <blocks> <blockSize> <bundle.mjs>...`
+ * @module
+ */
+import { writeSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { createRuleEvent, lambdaContext } from "./event.js";
+import { type AbReport, REPORT_FD } from "./protocol.js";
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<void>;
+
+const load = async (bundle: string): Promise<Handler> => {
+  const namespace: Record<string, unknown> = await import(pathToFileURL(resolve(bundle)).href);
+  const handler = namespace["handler"];
+  if (typeof handler !== "function") throw new Error(`${bundle} exports no handler function`);
+  return async (event, context) => {
+    const result: unknown = await handler(event, context);
+    const status =
+      typeof result === "object" && result !== null ? Reflect.get(result, "statusCode") : result;
+    if (status !== 201) throw new Error(`${bundle}: expected 201, got ${JSON.stringify(result)}`);
+  };
+};
+
+const wholeNumber = (raw: string | undefined, name: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number`);
+  return value;
+};
+
+const main = async (): Promise<void> => {
+  const [warmupArg, blocksArg, blockSizeArg, ...bundles] = process.argv.slice(2);
+  if (bundles.length < 2) {
+    throw new Error("usage: ab-child.mjs <warmup> <blocks> <blockSize> <bundle.mjs>...");
+  }
+  const warmup = wholeNumber(warmupArg, "warmup");
+  const blocks = wholeNumber(blocksArg, "blocks");
+  const blockSize = wholeNumber(blockSizeArg, "blockSize");
+
+  const handlers: Handler[] = [];
+  for (const bundle of bundles) handlers.push(await load(bundle));
+  for (let i = 0; i < warmup; i += 1) {
+    for (const [index, handler] of handlers.entries()) {
+      await handler(createRuleEvent(`warmup-${index}-${i}`), lambdaContext(`warmup-${index}-${i}`));
+    }
+  }
+
+  const cpu = handlers.map((): number[] => []);
+  const latencies = handlers.map((): number[] => []);
+  for (let block = 0; block < blocks; block += 1) {
+    for (let k = 0; k < handlers.length; k += 1) {
+      const index = (block + k) % handlers.length;
+      const handler = handlers[index];
+      if (handler === undefined) continue;
+      const before = process.cpuUsage();
+      for (let i = 0; i < blockSize; i += 1) {
+        const event = createRuleEvent(`block-${block}-${i}`);
+        const context = lambdaContext(`block-${block}-${i}`);
+        const started = performance.now();
+        await handler(event, context);
+        latencies[index]?.push(Math.round((performance.now() - started) * 1000) / 1000);
+      }
+      const used = process.cpuUsage(before);
+      cpu[index]?.push((used.user + used.system) / 1000 / blockSize);
+    }
+  }
+  const report: AbReport = {
+    kind: "ab",
+    bundles: handlers.map((_, index) => ({
+      cpuPerCallMs: cpu[index] ?? [],
+      latenciesMs: latencies[index] ?? [],
+    })),
+  };
+  writeSync(REPORT_FD, `${JSON.stringify(report)}\n`);
+};
+
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+  process.exit(1);
+}
