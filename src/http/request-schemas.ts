@@ -70,13 +70,26 @@ const fieldErrors = (issues: readonly z.core.$ZodIssue[]): FieldError[] => {
   });
 };
 
+const MAX_NAMED_FIELDS = 5;
+const MAX_NAME_LENGTH = 40;
+
+/** "Invalid field(s) a, b: …", naming a bounded, printable few of the fields for a quick read. */
+const summary = (errors: readonly FieldError[]): string => {
+  const names = [...new Set(errors.map((error) => error.field))];
+  const shown = names
+    .slice(0, MAX_NAMED_FIELDS)
+    .map((name) => name.replace(/[^\x20-\x7e]/g, "?").slice(0, MAX_NAME_LENGTH));
+  const more =
+    names.length > MAX_NAMED_FIELDS ? ` and ${names.length - MAX_NAMED_FIELDS} more` : "";
+  const noun = names.length === 1 ? "field" : "fields";
+  return `Invalid ${noun} ${shown.join(", ")}${more}; see errors for each.`;
+};
+
 const parse = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
   const result = schema.safeParse(input);
   if (!result.success) {
-    throw invalidRequest(
-      "The request is not valid; see errors for each field.",
-      fieldErrors(result.error.issues),
-    );
+    const errors = fieldErrors(result.error.issues);
+    throw invalidRequest(summary(errors), errors);
   }
   return result.data;
 };

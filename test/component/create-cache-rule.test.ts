@@ -355,11 +355,34 @@ describe("POST /registries/{registryId}/cache-rules", () => {
 
       expect(response.statusCode).toBe(400);
       expect(json(response.body)).toMatchObject({
+        detail: "Invalid fields credentialArn, customRoleArn; see errors for each.",
         errors: [
           { field: "credentialArn", message: "is not a known field" },
           { field: "customRoleArn", message: "is not a known field" },
         ],
       });
+    });
+
+    it("names one invalid field in the detail, in the singular", async () => {
+      const response = await invoke(createRuleEvent({ ...valid, ecrRepositoryPrefix: "A" }));
+
+      expect(json(response.body)).toMatchObject({
+        detail: "Invalid field ecrRepositoryPrefix; see errors for each.",
+      });
+    });
+
+    it("names at most five fields in the detail, printable and bounded", async () => {
+      const extra = Object.fromEntries(
+        ["a\u0001b", "x".repeat(100), "c", "d", "e", "f", "g"].map((key) => [key, 1]),
+      );
+
+      const response = await invoke(createRuleEvent({ ...valid, ...extra }));
+
+      const body = json(response.body);
+      expect(body["detail"]).toBe(
+        `Invalid fields a?b, ${"x".repeat(40)}, c, d, e and 2 more; see errors for each.`,
+      );
+      expect(body["errors"]).toHaveLength(7);
     });
 
     it.each([
