@@ -16,16 +16,13 @@ export type PolicyState =
  * every request with 503 instead of failing in a loop of init errors.
  */
 export const loadPolicyState = async (policyFile: string | undefined): Promise<PolicyState> => {
-  const source =
-    policyFile ??
-    (typeof __BUNDLED_POLICY__ === "undefined" ? DEFAULT_POLICY_FILE.pathname : "bundled policy");
+  const bundled = policyFile === undefined && typeof __BUNDLED_POLICY__ !== "undefined";
+  const file = policyFile ?? DEFAULT_POLICY_FILE;
+  const source = bundled ? "bundled policy" : typeof file === "string" ? file : file.pathname;
   try {
-    const policy =
-      policyFile !== undefined
-        ? await loadPolicyFile(policyFile)
-        : typeof __BUNDLED_POLICY__ === "undefined"
-          ? await loadPolicyFile(DEFAULT_POLICY_FILE)
-          : parsePolicyDocument(__BUNDLED_POLICY__, source);
+    const policy = bundled
+      ? parsePolicyDocument(__BUNDLED_POLICY__, source)
+      : await loadPolicyFile(file);
     return { ok: true, policy, source };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error : new Error(String(error)), source };
