@@ -50,7 +50,8 @@ export const translateEcrError = (error: unknown, deadlineExpired: boolean): Dom
       return new DomainError(
         "ecr-throttled",
         "ThrottlingException",
-        "ECR is throttling requests.",
+        // A 4xx from ECR: its own words, as for every other client-side exception.
+        sanitiseEcrMessage(error.message, "ECR is throttling requests."),
         { cause: error },
       );
     }

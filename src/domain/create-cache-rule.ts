@@ -93,7 +93,7 @@ const resolveConflict = async (
   throw new DomainError(
     "rule-conflict",
     conflict.code,
-    `A pull through cache rule with prefix '${command.ecrRepositoryPrefix}' already exists in registry ${command.registryId} for upstream '${existing.upstreamRegistryUrl}'.`,
+    `A pull through cache rule with prefix '${command.ecrRepositoryPrefix}' already exists in registry ${command.registryId} for upstream '${existing.upstreamRegistryUrl}'. ECR: ${conflict.message}`,
     { cause: conflict },
   );
 };

@@ -161,7 +161,7 @@ describe("POST /registries/{registryId}/cache-rules", () => {
       expect(response.statusCode).toBe(409);
       expect(json(response.body)).toMatchObject({
         code: "PullThroughCacheRuleAlreadyExistsException",
-        detail: expect.stringContaining("'quay.io'"),
+        detail: expect.stringMatching(/for upstream 'quay\.io'\. ECR: exists$/),
       });
     });
 
@@ -497,7 +497,10 @@ describe("POST /registries/{registryId}/cache-rules", () => {
 
       expect(response.statusCode).toBe(429);
       expect(response.headers).toMatchObject({ "Retry-After": "2" });
-      expect(json(response.body)).toMatchObject({ code: "ThrottlingException" });
+      expect(json(response.body)).toMatchObject({
+        code: "ThrottlingException",
+        detail: "Rate exceeded",
+      });
     });
 
     it("answers a server fault with a generic 502 that shows nothing of AWS", async () => {

@@ -129,10 +129,30 @@ describe("EcrCacheRuleGateway.create", () => {
   });
 
   it.each([
+    ["ThrottlingException", { httpStatusCode: 400 }],
+    ["TooManyRequestsException", { httpStatusCode: 400 }],
+    ["SomethingNew", { httpStatusCode: 429 }],
+  ])(
+    "translates throttling (%s) into ecr-throttled with ECR's message",
+    async (name, $metadata) => {
+      ecr
+        .on(CreatePullThroughCacheRuleCommand)
+        .rejects(
+          new ECRServiceException({ name, $fault: "client", $metadata, message: "Rate exceeded" }),
+        );
+
+      const error = await caught(gateway().create(spec));
+
+      expect(error).toMatchObject({
+        kind: "ecr-throttled",
+        code: "ThrottlingException",
+        message: "Rate exceeded",
+      });
+    },
+  );
+
+  it.each([
     ["AccessDeniedException", { httpStatusCode: 400 }, "ecr-unavailable", "AccessDeniedException"],
-    ["ThrottlingException", { httpStatusCode: 400 }, "ecr-throttled", "ThrottlingException"],
-    ["TooManyRequestsException", { httpStatusCode: 400 }, "ecr-throttled", "ThrottlingException"],
-    ["SomethingNew", { httpStatusCode: 429 }, "ecr-throttled", "ThrottlingException"],
     ["<html>", { httpStatusCode: 502 }, "ecr-unavailable", "EcrUnavailable"],
     ["constructor", { httpStatusCode: 400 }, "ecr-unavailable", "constructor"],
     ["__proto__", { httpStatusCode: 400 }, "ecr-unavailable", "EcrUnavailable"],
