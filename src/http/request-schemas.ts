@@ -50,7 +50,22 @@ const createRequest = z
     }),
   );
 
-const ruleRequest = z.object({ path: z.object({ registryId, ecrRepositoryPrefix }) });
+// Reads take any prefix ECR itself accepts (2 to 30 characters, `ROOT`), so that rules made
+// outside the service, or before its stricter create rule, can still be read.
+const ECR_PREFIX = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*|ROOT)$/;
+
+const existingPrefix = requiredString.check(
+  z.minLength(2, "must be 2 to 30 characters"),
+  z.maxLength(30, "must be 2 to 30 characters"),
+  z.regex(
+    ECR_PREFIX,
+    "must be lower-case letters and digits, separated by single '.', '_', '-' or '/', or ROOT",
+  ),
+);
+
+const ruleRequest = z.object({
+  path: z.object({ registryId, ecrRepositoryPrefix: existingPrefix }),
+});
 
 /**
  * Field errors named as the caller knows them: the path parameter or body member itself. A

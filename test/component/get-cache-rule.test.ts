@@ -102,6 +102,31 @@ describe("GET /registries/{registryId}/cache-rules/{ecrRepositoryPrefix}", () =>
     expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)).toEqual([]);
   });
 
+  it.each([["a".repeat(30)], ["ROOT"], ["team/app"]])(
+    "reads prefix %s, which ECR allows but the create rule does not",
+    async (prefix) => {
+      ecr.on(DescribePullThroughCacheRulesCommand).resolves({
+        pullThroughCacheRules: [
+          { ecrRepositoryPrefix: prefix, upstreamRegistryUrl: "quay.io", createdAt: new Date(0) },
+        ],
+      });
+
+      const response = await handler(getRuleEvent(REGISTRY, prefix), lambdaContext());
+
+      expect(response.statusCode).toBe(200);
+    },
+  );
+
+  it.each([["a".repeat(31)], ["a"], ["Root"], ["a//b"]])(
+    "refuses prefix %s with 400",
+    async (prefix) => {
+      const response = await handler(getRuleEvent(REGISTRY, prefix), lambdaContext());
+
+      expect(response.statusCode).toBe(400);
+      expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)).toEqual([]);
+    },
+  );
+
   it("needs no Content-Type", async () => {
     ecr.on(DescribePullThroughCacheRulesCommand).resolves({
       pullThroughCacheRules: [
