@@ -41,6 +41,7 @@ const main = async (): Promise<void> => {
   const bundles: BuiltBundle[] = [
     builds.sdkOnly,
     builds.service,
+    builds.sdkStack,
     ...values.variant.map((spec): BuiltBundle => {
       const separator = spec.indexOf("=");
       if (separator <= 0) throw new Error(`--variant wants name=path/to/index.mjs, got '${spec}'`);

@@ -98,6 +98,7 @@ const buildHarness = async (): Promise<Harness> => {
 export interface Builds {
   readonly service: BuiltBundle;
   readonly sdkOnly: BuiltBundle;
+  readonly sdkStack: BuiltBundle;
   readonly floor: BuiltBundle;
   readonly harness: Harness;
 }
@@ -112,9 +113,15 @@ export const buildAll = async (): Promise<Builds> => {
     "bench/handlers/sdk-only.ts",
     policyDocument,
   );
+  const sdkStack = await buildVariant(
+    "sdk-stack",
+    "sdk + Middy + Powertools",
+    "bench/handlers/sdk-stack.ts",
+    policyDocument,
+  );
   const floor = await buildVariant("floor", "floor", "bench/handlers/floor.ts", policyDocument);
   const harness = await buildHarness();
-  return { service, sdkOnly, floor, harness };
+  return { service, sdkOnly, sdkStack, floor, harness };
 };
 
 export interface BundleSizes {

@@ -39,6 +39,7 @@ import {
   type LoadedFiles,
   type MeasuredVariant,
   SDK_ONLY,
+  SDK_STACK,
 } from "./report.js";
 import { median, quantile } from "./stats.js";
 
@@ -172,6 +173,7 @@ const measure = async (settings: Settings): Promise<Measured> => {
   const base: Variant[] = [
     { ...builds.service, bundleOf: "service" },
     { ...builds.sdkOnly, bundleOf: SDK_ONLY },
+    { ...builds.sdkStack, bundleOf: SDK_STACK },
     { ...builds.floor, bundleOf: FLOOR },
     ...settings.extraVariants.map((variant) => ({ ...variant, bundleOf: variant.id })),
   ];
@@ -291,6 +293,8 @@ const main = async (): Promise<void> => {
     report.table,
     "",
     ...report.verdicts,
+    "",
+    ...report.stackFigures,
     `${report.missed === 0 ? "all targets met" : `${report.missed} target(s) missed`}; ${seconds} s`,
   ].join("\n");
   console.log(output);
@@ -312,6 +316,7 @@ const main = async (): Promise<void> => {
       })),
     })),
     verdicts: report.verdicts,
+    stackFigures: report.stackFigures,
   };
   await writeFile(join(RESULTS_DIR, `run-${stamp}.json`), `${JSON.stringify(raw, null, 2)}\n`);
   await writeFile(join(RESULTS_DIR, `run-${stamp}.txt`), `${output}\n`);
