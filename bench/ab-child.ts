@@ -9,31 +9,10 @@
  * @module
  */
 import { writeSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { wholeNumber } from "./args.js";
 import { createRuleEvent, lambdaContext } from "./event.js";
+import { type Invoke, loadHandler } from "./invoke.js";
 import { type AbReport, REPORT_FD } from "./protocol.js";
-
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<void>;
-
-const load = async (bundle: string): Promise<Handler> => {
-  const namespace: Record<string, unknown> = await import(pathToFileURL(resolve(bundle)).href);
-  const handler = namespace["handler"];
-  if (typeof handler !== "function") throw new Error(`${bundle} exports no handler function`);
-  return async (event, context) => {
-    const result: unknown = await handler(event, context);
-    const status =
-      typeof result === "object" && result !== null ? Reflect.get(result, "statusCode") : result;
-    if (status !== 201) throw new Error(`${bundle}: expected 201, got ${JSON.stringify(result)}`);
-  };
-};
-
-const wholeNumber = (raw: string | undefined, name: string): number => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number`);
-  return value;
-};
 
 const main = async (): Promise<void> => {
   const [warmupArg, blocksArg, blockSizeArg, ...bundles] = process.argv.slice(2);
@@ -44,8 +23,8 @@ const main = async (): Promise<void> => {
   const blocks = wholeNumber(blocksArg, "blocks");
   const blockSize = wholeNumber(blockSizeArg, "blockSize");
 
-  const handlers: Handler[] = [];
-  for (const bundle of bundles) handlers.push(await load(bundle));
+  const handlers: Invoke[] = [];
+  for (const bundle of bundles) handlers.push(await loadHandler(bundle));
   for (let i = 0; i < warmup; i += 1) {
     for (const [index, handler] of handlers.entries()) {
       await handler(createRuleEvent(`warmup-${index}-${i}`), lambdaContext(`warmup-${index}-${i}`));

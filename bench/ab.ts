@@ -9,17 +9,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { wholeNumber } from "./args.js";
 import { type BuiltBundle, buildAll, RESULTS_DIR } from "./bundles.js";
 import { childEnvironment, runChild, startEcrStub, warnings } from "./processes.js";
 import type { AbReport } from "./protocol.js";
 import { median, paired, quantile } from "./stats.js";
-
-const wholeNumber = (raw: string | undefined, fallback: number, name: string): number => {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number`);
-  return value;
-};
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -32,10 +26,10 @@ const main = async (): Promise<void> => {
       variant: { type: "string", multiple: true, default: [] },
     },
   });
-  const processes = wholeNumber(values.processes, 3, "processes");
-  const warmup = wholeNumber(values.warmup, 3_000, "warmup");
-  const blocks = wholeNumber(values.blocks, 40, "blocks");
-  const blockSize = wholeNumber(values["block-size"], 250, "block-size");
+  const processes = wholeNumber(values.processes, "--processes", { fallback: 3 });
+  const warmup = wholeNumber(values.warmup, "--warmup", { fallback: 3_000 });
+  const blocks = wholeNumber(values.blocks, "--blocks", { fallback: 40 });
+  const blockSize = wholeNumber(values["block-size"], "--block-size", { fallback: 250 });
 
   const builds = await buildAll();
   const bundles: BuiltBundle[] = [

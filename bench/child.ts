@@ -7,40 +7,16 @@
  * @module
  */
 import { writeSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { wholeNumber } from "./args.js";
 import { createRuleEvent, lambdaContext } from "./event.js";
+import { loadHandler } from "./invoke.js";
 import { type ChildReport, REPORT_FD } from "./protocol.js";
-
-type Invoke = (event: APIGatewayProxyEvent, context: Context) => Promise<void>;
 
 const report = (message: ChildReport): void => {
   writeSync(REPORT_FD, `${JSON.stringify(message)}\n`);
 };
 
 const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
-
-const invokerFor = async (bundle: string): Promise<Invoke> => {
-  const namespace: Record<string, unknown> = await import(pathToFileURL(resolve(bundle)).href);
-  const handler = namespace["handler"];
-  if (typeof handler !== "function") throw new Error(`${bundle} exports no handler function`);
-  return async (event, context) => {
-    const result: unknown = await handler(event, context);
-    const status =
-      typeof result === "object" && result !== null ? Reflect.get(result, "statusCode") : result;
-    // A 4xx or 5xx would time the error path instead of the create path: stop the run.
-    if (status !== 201) {
-      throw new Error(`expected 201, got ${JSON.stringify(result)}`);
-    }
-  };
-};
-
-const wholeNumber = (raw: string | undefined, name: string): number => {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
-  return value;
-};
 
 const main = async (): Promise<void> => {
   const [bundle, mode, warmupArg = "0", iterationsArg = "0"] = process.argv.slice(2);
@@ -49,7 +25,7 @@ const main = async (): Promise<void> => {
   }
 
   const beforeImport = performance.now();
-  const invoke = await invokerFor(bundle);
+  const invoke = await loadHandler(bundle);
   const imported = performance.now();
   await invoke(createRuleEvent("cold-0"), lambdaContext("cold-0"));
   const answered = performance.now();
@@ -63,8 +39,8 @@ const main = async (): Promise<void> => {
   });
   if (mode === "cold") return;
 
-  const warmup = wholeNumber(warmupArg, "warmup");
-  const iterations = wholeNumber(iterationsArg, "iterations");
+  const warmup = wholeNumber(warmupArg, "warmup", { min: 0 });
+  const iterations = wholeNumber(iterationsArg, "iterations", { min: 0 });
   for (let i = 0; i < warmup; i += 1) {
     await invoke(createRuleEvent(`warmup-${i}`), lambdaContext(`warmup-${i}`));
   }

@@ -15,6 +15,7 @@ import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { wholeNumber } from "./args.js";
 import {
   type BuiltBundle,
   type BundleSizes,
@@ -53,15 +54,6 @@ interface Settings {
   readonly extraVariants: readonly BuiltBundle[];
 }
 
-const wholeNumber = (raw: string | undefined, fallback: number, name: string, min = 1): number => {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new Error(`--${name} must be a whole number of at least ${min}`);
-  }
-  return value;
-};
-
 const parseSettings = (argv: readonly string[]): Settings => {
   const { values } = parseArgs({
     args: [...argv],
@@ -84,13 +76,18 @@ const parseSettings = (argv: readonly string[]): Settings => {
   });
   return {
     quick,
-    coldRounds: wholeNumber(values.cold, quick ? 6 : 60, "cold"),
+    coldRounds: wholeNumber(values.cold, "--cold", { fallback: quick ? 6 : 60 }),
     // 0 skips the warm part: a cold-start-only comparison of levers in a third of the time.
-    warmRounds: wholeNumber(values["warm-rounds"], quick ? 2 : 8, "warm-rounds", 0),
-    warmIterations: wholeNumber(values["warm-iterations"], quick ? 500 : 1_500, "warm-iterations"),
+    warmRounds: wholeNumber(values["warm-rounds"], "--warm-rounds", {
+      fallback: quick ? 2 : 8,
+      min: 0,
+    }),
+    warmIterations: wholeNumber(values["warm-iterations"], "--warm-iterations", {
+      fallback: quick ? 500 : 1_500,
+    }),
     // V8 needs about 2,500 calls before the SDK path stops getting faster (tiering up to
     // optimised code); measuring earlier would time the compiler, not the handler.
-    warmup: wholeNumber(values.warmup, quick ? 500 : 3_000, "warmup"),
+    warmup: wholeNumber(values.warmup, "--warmup", { fallback: quick ? 500 : 3_000 }),
     strict: values.strict,
     extraVariants,
   };
