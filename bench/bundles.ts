@@ -21,8 +21,8 @@ export const RESULTS_DIR = resolve(ROOT, "bench/results");
 const BUNDLES_DIR = join(RESULTS_DIR, "bundles");
 const HARNESS_DIR = join(RESULTS_DIR, "harness");
 
-/** The service's function under test; `serverless.yml` deploys it from `dist/<name>/`. */
-const SERVICE_FUNCTION = "create-cache-rule";
+/** The one function of the service; `serverless.yml` deploys it from `dist/<name>/`. */
+const SERVICE_FUNCTION = "api";
 
 export interface BuiltBundle {
   readonly id: string;

@@ -1,31 +1,48 @@
 /**
- * Bundles each Lambda function into `dist/<function>/index.mjs` (plus on-demand chunks) with the
- * validated policy inlined. Run with `npm run build`; `serverless package` and `npm start` run it
- * too. Prints one size line per function and exits non-zero on any error.
+ * Bundles the Lambda function into `dist/<function>/index.mjs` (plus on-demand chunks: one per
+ * route, loaded on the route's first request) with the validated policy and the generated
+ * OpenAPI document inlined. Run with `npm run build`; `serverless package` and `npm start` run
+ * it too. Prints one size line per function and exits non-zero on any error.
  * @module
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { type BuildOptions, build as esbuild, type Metafile } from "esbuild";
+import { type BuildOptions, build as esbuild, type Metafile, type Plugin } from "esbuild";
 import { parse } from "yaml";
 import { loadPolicyFile } from "../src/adapters/policy-file.js";
 import { parsePolicyDocument } from "../src/adapters/policy-schema.js";
+import { buildOpenApiDocument } from "../src/http/openapi/generate.js";
 
 /** The repository root, so the build gives the same result from any working directory. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** One entry per deployed function; `serverless.yml` names the same directories. */
-export const FUNCTIONS = [
-  { name: "create-cache-rule", entry: "src/handlers/create-cache-rule.ts" },
-  { name: "get-cache-rule", entry: "src/handlers/get-cache-rule.ts" },
-] as const;
+/** The one deployed function, behind every route; `serverless.yml` names the same directory. */
+export const FUNCTIONS = [{ name: "api", entry: "src/handlers/api.ts" }] as const;
 
 export const DEFAULT_POLICY = "policies/upstream-registries.yaml";
 
-// Only local runs and tests may use these; a bundle that pulls one in is a build error.
-const FORBIDDEN_INPUTS = /^(?:dev|test|bench|scripts|policies)\//;
+// Only local runs, tests and the build may use these; a bundle that pulls one in is an error.
+const FORBIDDEN_INPUTS =
+  /^(?:(?:dev|test|bench|scripts|policies)\/|src\/http\/openapi\/generate\.ts$|src\/http\/response-schemas\.ts$)/;
+
+// Only zod's JSON Schema generator writes this; the bundle must carry its output, not its code.
+const SCHEMA_TO_JSON_MARKER = "draft-2020-12";
+
+/** The module whose source generates the OpenAPI document; the bundle gets the document. */
+const OPENAPI_DOCUMENT_MODULE = /src[\\/]http[\\/]openapi[\\/]document\.ts$/;
+
+/** Replaces the document module with the generated document, as one lazily loaded chunk. */
+const openApiDocumentPlugin = (document: unknown): Plugin => ({
+  name: "openapi-document",
+  setup(builder) {
+    builder.onLoad({ filter: OPENAPI_DOCUMENT_MODULE }, () => ({
+      contents: `export const loadOpenApiDocument = async () => (${JSON.stringify(document)});`,
+      loader: "js",
+    }));
+  },
+});
 
 // Some CommonJS dependencies call `require()` for Node built-ins, which an ES module lacks.
 // The alias keeps the banner's import from colliding with a name in the minified output.
@@ -73,6 +90,7 @@ export const esbuildOptions = (
   entry: string,
   outdir: string,
   policyDocument: unknown,
+  openApiDocument: unknown = {},
 ): BuildOptions => ({
   absWorkingDir: ROOT,
   entryPoints: { index: entry },
@@ -82,8 +100,8 @@ export const esbuildOptions = (
   target: "node20",
   format: "esm",
   outExtension: { ".js": ".mjs" },
-  // Per function: dynamic imports (the YAML parser behind POLICY_FILE, the SDK's unused
-  // credential providers) become chunks that a cold start never loads.
+  // Dynamic imports (each route's own code, the YAML parser behind POLICY_FILE, the SDK's
+  // unused credential providers) become chunks that a cold start loads only when used.
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   minify: true,
@@ -95,14 +113,22 @@ export const esbuildOptions = (
   legalComments: "external",
   banner: { js: REQUIRE_BANNER },
   define: { __BUNDLED_POLICY__: JSON.stringify(policyDocument) },
+  plugins: [openApiDocumentPlugin(openApiDocument)],
   metafile: true,
   logLevel: "warning",
 });
 
-const checkInputs = (name: string, metafile: Metafile): void => {
+const checkInputs = async (name: string, metafile: Metafile): Promise<void> => {
   const forbidden = Object.keys(metafile.inputs).filter((input) => FORBIDDEN_INPUTS.test(input));
   if (forbidden.length > 0) {
     throw new Error(`${name}: the bundle must not include ${forbidden.join(", ")}`);
+  }
+  for (const output of Object.keys(metafile.outputs).filter((path) => path.endsWith(".mjs"))) {
+    const code = await readFile(resolve(ROOT, output), "utf8");
+    // The document itself names the JSON Schema dialect only as "$schema"-free JSON.
+    if (code.includes(SCHEMA_TO_JSON_MARKER)) {
+      throw new Error(`${name}: ${output} carries schema-to-JSON code`);
+    }
   }
 };
 
@@ -171,12 +197,15 @@ export const build = async ({
 }: BuildSettings = {}): Promise<BuildResult> => {
   const started = performance.now();
   const policyDocument = await bundledPolicyDocument(policyFile);
+  const openApiDocument = await buildOpenApiDocument();
   const functions = await Promise.all(
     FUNCTIONS.map(async ({ name, entry }) => {
       const functionDir = resolve(outdir, name);
-      const { metafile } = await esbuild(esbuildOptions(entry, functionDir, policyDocument));
+      const { metafile } = await esbuild(
+        esbuildOptions(entry, functionDir, policyDocument, openApiDocument),
+      );
       if (metafile === undefined) throw new Error(`${name}: esbuild returned no metafile`);
-      checkInputs(name, metafile);
+      await checkInputs(name, metafile);
       await pruneStaleFiles(functionDir, metafile);
       return sizeOf(name, functionDir, metafile);
     }),

@@ -32,46 +32,63 @@ const networkCode = (error: unknown): unknown =>
 
 const TIMED_OUT = "ECR did not answer in time.";
 
+/** The `Retry-After` ECR asked for, in whole seconds, when its answer carried one. */
+const retryAfterOf = (error: ECRServiceException): number | undefined => {
+  const headers = error.$response?.headers ?? {};
+  const raw = Object.entries(headers).find(([name]) => name.toLowerCase() === "retry-after")?.[1];
+  return raw !== undefined && /^[0-9]{1,5}$/.test(raw) ? Number(raw) : undefined;
+};
+
 /**
  * Translates whatever `ECRClient.send` threw into a {@link DomainError}, keeping the original as
- * `cause` for the log. `deadlineExpired` says the service's own deadline aborted the call.
+ * `cause` for the log. `deadlineExpired` says the request's deadline aborted the call.
  */
 export const translateEcrError = (error: unknown, deadlineExpired: boolean): DomainError => {
   if (error instanceof ECRServiceException) {
     const kind = ECR_EXCEPTIONS.get(error.name);
     if (kind !== undefined) {
-      return new DomainError(kind, error.name, sanitiseEcrMessage(error.message, error.name), {
+      return new DomainError(kind, sanitiseEcrMessage(error.message, error.name), {
+        ecrCode: error.name,
         cause: error,
       });
     }
     if (
       isThrottlingError({ name: error.name, message: error.message, $metadata: error.$metadata })
     ) {
+      const retryAfter = retryAfterOf(error);
       return new DomainError(
         "ecr-throttled",
-        "ThrottlingException",
         // A 4xx from ECR: its own words, as for every other client-side exception.
         sanitiseEcrMessage(error.message, "ECR is throttling requests."),
-        { cause: error },
+        {
+          ecrCode: "ThrottlingException",
+          cause: error,
+          ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+        },
       );
     }
-    // Other AWS errors (access denied, server faults, answers that were not ECR's JSON) are the
-    // service's problem, not the caller's: a generic 502 that names only the exception.
-    const code = EXCEPTION_NAME.test(error.name) ? error.name : "EcrUnavailable";
-    return new DomainError("ecr-unavailable", code, "ECR could not complete the request.", {
+    // The service's own permissions, not the caller's fault: a 502 that says who must act.
+    if (error.name === "AccessDeniedException") {
+      return new DomainError("ecr-access-denied", "ECR denied the service access.", {
+        ecrCode: error.name,
+        cause: error,
+      });
+    }
+    // Other AWS errors (server faults, answers that were not ECR's JSON) are the service's
+    // problem, not the caller's: a generic 502 that names only the exception.
+    return new DomainError("ecr-unavailable", "ECR could not complete the request.", {
+      ...(EXCEPTION_NAME.test(error.name) ? { ecrCode: error.name } : {}),
       cause: error,
     });
   }
   const name = error instanceof Error ? error.name : undefined;
   if (deadlineExpired || name === "AbortError") {
-    return new DomainError("ecr-timeout", "EcrTimeout", TIMED_OUT, { cause: error });
+    return new DomainError("ecr-timeout", TIMED_OUT, { cause: error });
   }
   // The Node handler names a reset socket a TimeoutError too (code ECONNRESET): only an attempt
   // that waited out its own timeout (ETIMEDOUT) means ECR was slow rather than unreachable.
   if (name === "TimeoutError" && networkCode(error) === "ETIMEDOUT") {
-    return new DomainError("ecr-timeout", "EcrTimeout", TIMED_OUT, { cause: error });
+    return new DomainError("ecr-timeout", TIMED_OUT, { cause: error });
   }
-  return new DomainError("ecr-unavailable", "EcrUnavailable", "ECR could not be reached.", {
-    cause: error,
-  });
+  return new DomainError("ecr-unavailable", "ECR could not be reached.", { cause: error });
 };

@@ -1,4 +1,4 @@
-/** The policy decision recorded for a create request. */
+/** The policy decision recorded for a request that passes the policy gate. */
 export type PolicyDecision = "allowed" | "denied" | "invalid";
 
 /**
@@ -8,4 +8,11 @@ export type PolicyDecision = "allowed" | "denied" | "invalid";
 export interface AuditTrail {
   upstreamCanonical?: string;
   policyDecision?: PolicyDecision;
+  /** A dry run: nothing was created. */
+  dryRun?: boolean;
+  /** The registry's onboarding decision (contract §7), when the policy onboards registries. */
+  authorization?: "allowed" | "registry-not-onboarded" | "caller-not-authorized";
+  /** The account of the role assumed for this request, and its session name. */
+  roleAccount?: string;
+  roleSessionName?: string;
 }

@@ -1,99 +1,119 @@
+import { type AdmissionDeps, admitCreate, type CreateCacheRuleCommand } from "./admission.js";
 import type { AuditTrail } from "./audit-trail.js";
-import type { CacheRule, CacheRuleGateway } from "./cache-rule.js";
-import { DomainError, invalidRequest } from "./errors.js";
-import {
-  canonicaliseUpstream,
-  judgeUpstream,
-  specFor,
-  type UpstreamPolicy,
-} from "./upstream-policy.js";
+import type { CacheRule, CacheRuleGateway, CacheRuleSpec } from "./cache-rule.js";
+import { isSameRule, isSameUpstream } from "./compliance.js";
+import { DomainError, isDomainError } from "./errors.js";
+import { type RequestContext, remainingMs } from "./request-context.js";
 
-export interface CreateCacheRuleCommand {
-  readonly registryId: string;
-  readonly ecrRepositoryPrefix: string;
-  /** The caller's spelling, validated only as a string so far. */
-  readonly upstreamRegistryUrl: string;
+export type { CreateCacheRuleCommand } from "./admission.js";
+
+/** ECR's check of a new rule's credential or role; `isValid: null` when it could not run. */
+export interface ValidationOutcome {
+  readonly isValid: boolean | null;
+  readonly failure?: string;
 }
 
 export type CreateCacheRuleOutcome =
-  | { readonly status: "created"; readonly rule: CacheRule }
+  | {
+      readonly status: "created";
+      readonly rule: CacheRule;
+      readonly validation?: ValidationOutcome;
+    }
   | { readonly status: "existing"; readonly rule: CacheRule };
 
-export interface CreateCacheRuleDeps {
+export interface CreateCacheRuleDeps extends AdmissionDeps {
   readonly gateway: CacheRuleGateway;
-  readonly policy: UpstreamPolicy;
-  /** The AWS Region the function runs in, for credential ARN templates. */
-  readonly region: string;
 }
+
+/** Less than this left of the deadline, and the post-create validation is not even tried. */
+export const MIN_VALIDATION_MS = 300;
+
+const binds = (spec: CacheRuleSpec): boolean =>
+  spec.credentialArn !== undefined || spec.customRoleArn !== undefined;
+
+/** Where a rule that differs only in credential or role is fixed (contract §6.5). */
+const syncPath = (spec: CacheRuleSpec): string =>
+  `POST /registries/${spec.registryId}/cache-rules/${spec.ecrRepositoryPrefix}/sync`;
 
 /**
  * Creates a pull through cache rule, safely and idempotently.
  *
- * 1. Canonicalise the caller's upstream; a malformed one is `invalid`.
- * 2. Judge it against the allowlist for this registry; not admitted is `denied`.
- * 3. Ask ECR to create the rule with the entry's canonical values only.
- * 4. If ECR says the prefix is taken, read the rule: the same upstream means a retry of an earlier
- *    success (`existing`); another upstream, or a rule that vanished meanwhile, is a conflict.
+ * 1. Admit the request (canonical upstream, allowlist, upstream prefix): see {@link admitCreate}.
+ * 2. Ask ECR to create the rule with the entry's canonical values only.
+ * 3. If ECR says the prefix is taken, read the rule: the very rule this request would make is
+ *    a retry of an earlier success (`existing`); anything else, or a rule that vanished
+ *    meanwhile, is a conflict.
+ * 4. A new rule with a credential or role is checked with ECR's validation, inside what is left
+ *    of the deadline; a failure there never undoes the create.
  */
-export const makeCreateCacheRule =
-  ({ gateway, policy, region }: CreateCacheRuleDeps) =>
-  async (
-    command: CreateCacheRuleCommand,
-    trail: AuditTrail = {},
-  ): Promise<CreateCacheRuleOutcome> => {
-    const canonical = canonicaliseUpstream(command.upstreamRegistryUrl);
-    if (!canonical.ok) {
-      trail.policyDecision = "invalid";
-      throw invalidRequest("The request is not valid.", [
-        { field: "upstreamRegistryUrl", message: canonical.reason },
-      ]);
-    }
-    trail.upstreamCanonical = canonical.host;
+export const makeCreateCacheRule = (deps: CreateCacheRuleDeps) => {
+  const { gateway, policy } = deps;
 
-    const verdict = judgeUpstream(policy, command.registryId, canonical.host);
-    if (!verdict.allowed) {
-      trail.policyDecision = "denied";
-      const message =
-        verdict.reason === "not-on-allowlist"
-          ? `Upstream registry '${canonical.host}' is not on the organisation's allowlist.`
-          : `Upstream registry '${canonical.host}' is on the organisation's allowlist, but not for registry ${command.registryId}.`;
-      throw new DomainError("upstream-not-allowed", "UpstreamNotAllowed", message);
+  const validate = async (context: RequestContext, rule: CacheRule): Promise<ValidationOutcome> => {
+    if (remainingMs(context.deadline) < MIN_VALIDATION_MS) {
+      return {
+        isValid: null,
+        failure: `The rule was created, but no time was left to check it: GET /registries/${rule.registryId}/cache-rules/${rule.ecrRepositoryPrefix}/validation checks it.`,
+      };
     }
-    trail.policyDecision = "allowed";
-    trail.upstreamCanonical = verdict.entry.url;
-
-    const spec = specFor(verdict.entry, command.registryId, command.ecrRepositoryPrefix, region);
     try {
-      return { status: "created", rule: await gateway.create(spec) };
+      const result = await gateway.validate(context, rule);
+      return {
+        isValid: result.isValid,
+        ...(result.failure === undefined ? {} : { failure: result.failure }),
+      };
     } catch (error) {
-      if (!(error instanceof DomainError) || error.kind !== "rule-conflict") throw error;
-      return resolveConflict(gateway, spec.upstreamRegistryUrl, command, error);
+      // The rule stands whatever went wrong here: never a 5xx for a rule that was created.
+      const why = error instanceof DomainError ? (error.ecrCode ?? error.kind) : "internal error";
+      return {
+        isValid: null,
+        failure: `The rule was created, but ECR could not check it (${why}): GET /registries/${rule.registryId}/cache-rules/${rule.ecrRepositoryPrefix}/validation tries again.`,
+      };
     }
   };
 
-const resolveConflict = async (
-  gateway: CacheRuleGateway,
-  upstreamRegistryUrl: string,
-  command: CreateCacheRuleCommand,
-  conflict: DomainError,
-): Promise<CreateCacheRuleOutcome> => {
-  let existing: CacheRule;
-  try {
-    existing = await gateway.describe({
-      registryId: command.registryId,
-      ecrRepositoryPrefix: command.ecrRepositoryPrefix,
-    });
-  } catch (error) {
-    // Deleted between the two calls: report the conflict ECR gave, not a confusing 404.
-    if (error instanceof DomainError && error.kind === "rule-not-found") throw conflict;
-    throw error;
-  }
-  if (existing.upstreamRegistryUrl === upstreamRegistryUrl)
-    return { status: "existing", rule: existing };
-  throw new DomainError(
-    "rule-conflict",
-    conflict.code,
-    `A pull through cache rule with prefix '${command.ecrRepositoryPrefix}' already exists in registry ${command.registryId} for upstream '${existing.upstreamRegistryUrl}'. ECR: ${conflict.message}`,
-    { cause: conflict },
-  );
+  const resolveConflict = async (
+    context: RequestContext,
+    spec: CacheRuleSpec,
+    conflict: DomainError,
+  ): Promise<CreateCacheRuleOutcome> => {
+    let existing: CacheRule;
+    try {
+      existing = await gateway.describe(context, spec);
+    } catch (error) {
+      // Deleted between the two calls: report the conflict ECR gave, not a confusing 404.
+      if (isDomainError(error, "rule-not-found")) throw conflict;
+      throw error;
+    }
+    if (isSameRule(policy, existing, spec)) return { status: "existing", rule: existing };
+    const where = `Prefix '${spec.ecrRepositoryPrefix}' in registry ${spec.registryId}`;
+    const detail = isSameUpstream(policy, existing, spec)
+      ? `${where} already holds a rule for '${spec.upstreamRegistryUrl}', but with another credential or role than the policy binds today: ${syncPath(spec)} brings it in line.`
+      : `${where} already holds a rule for upstream '${existing.upstreamRegistryUrl}'${existing.upstreamRepositoryPrefix === undefined ? "" : ` (upstream prefix '${existing.upstreamRepositoryPrefix}')`}, not for '${spec.upstreamRegistryUrl}': delete it first or choose another prefix.`;
+    throw new DomainError(
+      "rule-conflict",
+      `${detail} (ECR refused the create: "${conflict.message}")`,
+      {
+        ecrCode: conflict.ecrCode ?? "PullThroughCacheRuleAlreadyExistsException",
+        cause: conflict,
+      },
+    );
+  };
+
+  return async (
+    context: RequestContext,
+    command: CreateCacheRuleCommand,
+    trail: AuditTrail,
+  ): Promise<CreateCacheRuleOutcome> => {
+    const spec = admitCreate(deps, command, trail);
+    let rule: CacheRule;
+    try {
+      rule = await gateway.create(context, spec);
+    } catch (error) {
+      if (!isDomainError(error, "rule-conflict")) throw error;
+      return resolveConflict(context, spec, error);
+    }
+    if (!binds(spec)) return { status: "created", rule };
+    return { status: "created", rule, validation: await validate(context, rule) };
+  };
 };

@@ -1,4 +1,4 @@
-import type { CacheRuleSpec } from "./cache-rule.js";
+import type { CacheRuleSpec, RuleBinding } from "./cache-rule.js";
 
 /** One allowed upstream registry, as the org allowlist declares it. */
 export interface UpstreamEntry {
@@ -12,12 +12,27 @@ export interface UpstreamEntry {
   readonly upstreamRegistry?: string;
   /** Secrets Manager ARN template with `{registryId}` and `{region}` placeholders. */
   readonly credentialArn?: string;
+  /** IAM role ARN template (`{registryId}`) that ECR assumes for an ECR upstream (§8). */
+  readonly customRoleArn?: string;
+  /** Upstream repository prefixes callers may ask for (§8); absent: only `ROOT`. */
+  readonly upstreamRepositoryPrefixes?: readonly string[];
+}
+
+/** One onboarded registry (contract §7). */
+export interface RegistryEntry {
+  readonly id: string;
+  /** Assumed for every ECR call on this registry; absent: the function's own credentials. */
+  readonly roleArn?: string;
+  /** Accounts whose principals may act on it. */
+  readonly callers: readonly string[];
 }
 
 /** The org allowlist, validated. */
 export interface UpstreamPolicy {
   readonly version: 1;
   readonly upstreams: readonly UpstreamEntry[];
+  /** Absent: every registry is served with the function's own credentials, for any caller. */
+  readonly registries?: readonly RegistryEntry[];
 }
 
 export type CanonicalisationResult =
@@ -79,9 +94,35 @@ export const judgeUpstream = (
   return { allowed: true, entry };
 };
 
-/** Fills a credential ARN template's `{registryId}` and `{region}` placeholders. */
-export const fillCredentialArn = (template: string, registryId: string, region: string): string =>
+/** Fills an ARN template's `{registryId}` and `{region}` placeholders. */
+export const fillTemplate = (template: string, registryId: string, region: string): string =>
   template.replaceAll("{registryId}", registryId).replaceAll("{region}", region);
+
+/** The root of an upstream registry: what ECR means when a rule names no upstream prefix. */
+export const ROOT_PREFIX = "ROOT";
+
+/** What the policy binds today to a rule of `entry` in `registryId`: credential and role. */
+export const bindingFor = (
+  entry: UpstreamEntry,
+  registryId: string,
+  region: string,
+): Pick<RuleBinding, "credentialArn" | "customRoleArn"> => ({
+  ...(entry.credentialArn === undefined
+    ? {}
+    : { credentialArn: fillTemplate(entry.credentialArn, registryId, region) }),
+  ...(entry.customRoleArn === undefined
+    ? {}
+    : { customRoleArn: fillTemplate(entry.customRoleArn, registryId, region) }),
+});
+
+/** Whether the entry lets a rule cache `upstreamRepositoryPrefix` (absent counts as `ROOT`). */
+export const allowsUpstreamPrefix = (
+  entry: UpstreamEntry,
+  upstreamRepositoryPrefix: string | undefined,
+): boolean =>
+  (entry.upstreamRepositoryPrefixes ?? [ROOT_PREFIX]).includes(
+    upstreamRepositoryPrefix ?? ROOT_PREFIX,
+  );
 
 /** What ECR is asked to create for an admitted entry: canonical values only. */
 export const specFor = (
@@ -89,12 +130,12 @@ export const specFor = (
   registryId: string,
   ecrRepositoryPrefix: string,
   region: string,
+  upstreamRepositoryPrefix?: string,
 ): CacheRuleSpec => ({
   registryId,
   ecrRepositoryPrefix,
   upstreamRegistryUrl: entry.url,
   ...(entry.upstreamRegistry === undefined ? {} : { upstreamRegistry: entry.upstreamRegistry }),
-  ...(entry.credentialArn === undefined
-    ? {}
-    : { credentialArn: fillCredentialArn(entry.credentialArn, registryId, region) }),
+  ...bindingFor(entry, registryId, region),
+  ...(upstreamRepositoryPrefix === undefined ? {} : { upstreamRepositoryPrefix }),
 });

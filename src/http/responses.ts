@@ -1,24 +1,15 @@
-import type { CacheRule } from "../domain/cache-rule.js";
-import type { ApiResult } from "./api-event.js";
-
-/** The public shape of a rule (contract §1 and §1b). */
-export interface CacheRuleBody {
-  readonly registryId: string;
-  readonly ecrRepositoryPrefix: string;
-  readonly upstreamRegistryUrl: string;
-  readonly createdAt: string;
-  readonly updatedAt?: string;
-  readonly credentialArn?: string;
-  readonly upstreamRegistry?: string;
-}
+import type { CacheRule, CacheRuleKey } from "../domain/cache-rule.js";
+import type { ApiEvent, ApiResult } from "./api-event.js";
+import type { CacheRuleBody } from "./response-schemas.js";
 
 /**
- * Exactly the contract's fields: `credentialArn` and `upstreamRegistry` only for a rule bound to a
- * credential, `updatedAt` only for reads.
+ * The public shape of a rule (contract §1, §6): `credentialArn`, `customRoleArn`,
+ * `upstreamRegistry` and `upstreamRepositoryPrefix` only for a rule with a credential or a
+ * role; `updatedAt` when ECR has one, except on a create's answer (exactly four fields).
  */
 export const cacheRuleBody = (
   rule: CacheRule,
-  { withUpdatedAt }: { withUpdatedAt: boolean },
+  { withUpdatedAt = true }: { withUpdatedAt?: boolean } = {},
 ): CacheRuleBody => ({
   registryId: rule.registryId,
   ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
@@ -27,17 +18,33 @@ export const cacheRuleBody = (
   ...(withUpdatedAt && rule.updatedAt !== undefined
     ? { updatedAt: rule.updatedAt.toISOString() }
     : {}),
-  ...(rule.credentialArn === undefined
+  ...(rule.credentialArn === undefined && rule.customRoleArn === undefined
     ? {}
     : {
-        credentialArn: rule.credentialArn,
+        ...(rule.credentialArn === undefined ? {} : { credentialArn: rule.credentialArn }),
+        ...(rule.customRoleArn === undefined ? {} : { customRoleArn: rule.customRoleArn }),
         ...(rule.upstreamRegistry === undefined ? {} : { upstreamRegistry: rule.upstreamRegistry }),
+        ...(rule.upstreamRepositoryPrefix === undefined
+          ? {}
+          : { upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix }),
       }),
 });
 
-/** The path the `Location` header of a created rule names (its `GET`). */
-export const cacheRuleLocation = (rule: CacheRule): string =>
-  `/registries/${rule.registryId}/cache-rules/${encodeURIComponent(rule.ecrRepositoryPrefix)}`;
+/**
+ * The part of the path the caller addressed in front of the API's own routes: the stage
+ * (`/prod`) on an execute-api endpoint, the base path on a custom domain, nothing locally.
+ * API Gateway gives the full path in `requestContext.path` and the route's path in `path`.
+ */
+export const basePathOf = (event: ApiEvent): string => {
+  const full: unknown = event.requestContext?.path;
+  if (typeof full !== "string" || !full.endsWith(event.path)) return "";
+  const base = full.slice(0, full.length - event.path.length);
+  return /^(?:\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$/.test(base) ? base : "";
+};
+
+/** Where a rule is read: its `GET`, behind the base path the caller used. */
+export const cacheRuleLocation = (event: ApiEvent, key: CacheRuleKey): string =>
+  `${basePathOf(event)}/registries/${key.registryId}/cache-rules/${encodeURIComponent(key.ecrRepositoryPrefix)}`;
 
 export const jsonResponse = (
   statusCode: number,

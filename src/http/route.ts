@@ -1,46 +1,53 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy, { type MiddlewareObj } from "@middy/core";
-import type { PolicyState } from "../adapters/policy-source.js";
-import { DomainError } from "../domain/errors.js";
+import type * as z from "zod/mini";
+import type { AuditTrail } from "../domain/audit-trail.js";
+import type { CacheRuleGateway } from "../domain/cache-rule.js";
+import type { FieldError } from "../domain/errors.js";
+import type { RequestContext } from "../domain/request-context.js";
+import type { UpstreamPolicy } from "../domain/upstream-policy.js";
 import type { ApiEvent, ApiResult } from "./api-event.js";
-import { auditLog } from "./audit-middleware.js";
-import { problemErrors } from "./error-middleware.js";
-import { jsonBody } from "./json-body-middleware.js";
+import { type RawRequest, requestParser } from "./request-schemas.js";
 
-/** Fails closed: with a broken policy every request is refused before anything else happens. */
-export const policyGuard = (policy: PolicyState): MiddlewareObj<ApiEvent, ApiResult> => ({
-  name: "policyGuard",
-  before: () => {
-    if (!policy.ok) {
-      throw new DomainError(
-        "policy-unavailable",
-        "PolicyUnavailable",
-        "The upstream registry policy is unavailable.",
-      );
-    }
-  },
-});
+/** What the routes' use cases are built from, once per cold start. */
+export interface RouteServices {
+  readonly policy: UpstreamPolicy;
+  /** The Region the function runs in, for ARN templates. */
+  readonly region: string;
+  readonly gateway: CacheRuleGateway;
+}
 
-export interface RouteOptions {
-  readonly logger: Logger;
-  readonly policy: PolicyState;
-  /** The route takes a JSON body (and so needs a JSON content type). */
-  readonly jsonBody: boolean;
-  /** The route passes the policy gate, so its audit lines carry a decision. */
-  readonly gated: boolean;
+/** One request as the dispatcher hands it to its route. */
+export interface RouteRequest {
+  readonly event: ApiEvent;
+  readonly raw: RawRequest;
+  /** Problems the dispatcher found already (repeated query parameters), reported with the rest. */
+  readonly fieldErrors: readonly FieldError[];
+  readonly context: RequestContext;
+  readonly trail: AuditTrail;
+}
+
+export type RouteHandler = (request: RouteRequest) => Promise<ApiResult>;
+
+/** A route's own code: its request schema, and its handler once bound to the services. */
+export interface RouteModule {
+  /** Validates `{ path, query, body }`; the OpenAPI document is generated from it. */
+  readonly request: z.ZodMiniType;
+  readonly bind: (services: RouteServices) => RouteHandler;
 }
 
 /**
- * The Middy chain every route shares, outermost first: Lambda context in the logs, the audit
- * line and `x-request-id`, problem+json errors, the policy guard, and the JSON body when the
- * route takes one. The handler added last receives an event whose body is a parsed object.
+ * Declares a route module: `handle` receives the request parsed by `request` (every problem of
+ * the path, query and body reported together as one 400) and returns the answer.
  */
-export const httpRoute = ({ logger, policy, jsonBody: takesBody, gated }: RouteOptions) => {
-  const chain = middy<ApiEvent, ApiResult>()
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-    .use(auditLog({ logger, gated }))
-    .use(problemErrors({ logger }))
-    .use(policyGuard(policy));
-  return takesBody ? chain.use(jsonBody()) : chain;
+export const defineRoute = <T>(
+  request: z.ZodMiniType<T>,
+  handle: (services: RouteServices) => (input: T, request: RouteRequest) => Promise<ApiResult>,
+): RouteModule => {
+  const parse = requestParser(request);
+  return {
+    request,
+    bind: (services) => {
+      const run = handle(services);
+      return (routeRequest) => run(parse(routeRequest.raw, routeRequest.fieldErrors), routeRequest);
+    },
+  };
 };

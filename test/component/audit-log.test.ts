@@ -7,6 +7,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
+import { type Handler, handlerFor } from "../fixtures/handler.js";
 import { captureLogs } from "../fixtures/log-capture.js";
 
 // The logger takes its level once, when the handler module is first imported.
@@ -17,7 +18,7 @@ vi.hoisted(() => {
 const ecr = mockClient(ECRClient);
 const REGISTRY = "123456789012";
 const metadata = { $metadata: { httpStatusCode: 400, requestId: "ecr-req" } };
-let handler: typeof import("../../src/handlers/create-cache-rule.js")["handler"];
+let handler: Handler;
 
 const invoke = (
   event = createRuleEvent({
@@ -27,7 +28,7 @@ const invoke = (
 ) => handler(event, lambdaContext());
 
 beforeAll(async () => {
-  ({ handler } = await import("../../src/handlers/create-cache-rule.js"));
+  handler = await handlerFor();
 });
 
 beforeEach(() => {

@@ -1,8 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { CreatePullThroughCacheRuleCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadPolicyState } from "../../src/adapters/policy-source.js";
 import { createRuleEvent, getRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
+import { fixturePolicyFile, type Handler, handlerFor } from "../fixtures/handler.js";
 import { captureLogs } from "../fixtures/log-capture.js";
 
 vi.hoisted(() => {
@@ -11,22 +12,17 @@ vi.hoisted(() => {
 
 const ecr = mockClient(ECRClient);
 const logs = captureLogs();
-let create: typeof import("../../src/handlers/create-cache-rule.js")["handler"];
-let get: typeof import("../../src/handlers/get-cache-rule.js")["handler"];
+let handler: Handler;
 
 describe("a broken policy file", () => {
   beforeAll(async () => {
-    vi.stubEnv(
-      "POLICY_FILE",
-      fileURLToPath(new URL("../fixtures/policies/unknown-key.yaml", import.meta.url)),
-    );
-    ({ handler: create } = await import("../../src/handlers/create-cache-rule.js"));
-    ({ handler: get } = await import("../../src/handlers/get-cache-rule.js"));
+    handler = await handlerFor({
+      policy: await loadPolicyState(fixturePolicyFile("unknown-key.yaml")),
+    });
   });
 
   afterAll(() => {
     logs.restore();
-    vi.unstubAllEnvs();
   });
 
   it("logs its cause at cold start, naming the file", () => {
@@ -42,7 +38,7 @@ describe("a broken policy file", () => {
   });
 
   it("answers every create with 503 PolicyUnavailable and never calls ECR", async () => {
-    const response = await create(
+    const response = await handler(
       createRuleEvent({ ecrRepositoryPrefix: "ecr-public", upstreamRegistryUrl: "public.ecr.aws" }),
       lambdaContext(),
     );
@@ -54,12 +50,14 @@ describe("a broken policy file", () => {
   });
 
   it("answers even malformed requests and reads with 503", async () => {
-    expect((await create(createRuleEvent("{"), lambdaContext())).statusCode).toBe(503);
-    expect((await get(getRuleEvent("123456789012", "ab"), lambdaContext())).statusCode).toBe(503);
+    expect((await handler(createRuleEvent("{"), lambdaContext())).statusCode).toBe(503);
+    expect((await handler(getRuleEvent("123456789012", "ab"), lambdaContext())).statusCode).toBe(
+      503,
+    );
   });
 
   it("records the refusal as denied in the audit line", async () => {
-    await create(
+    await handler(
       createRuleEvent({ ecrRepositoryPrefix: "ab", upstreamRegistryUrl: "quay.io" }),
       lambdaContext(),
     );

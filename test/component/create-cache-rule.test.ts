@@ -10,11 +10,14 @@ import {
   SecretNotFoundException,
   ServerException,
   UnsupportedUpstreamRegistryException,
+  ValidatePullThroughCacheRuleCommand,
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { handler } from "../../src/handlers/create-cache-rule.js";
 import { createRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
+import { handlerFor } from "../fixtures/handler.js";
+
+const handler = await handlerFor();
 
 const ecr = mockClient(ECRClient);
 const REGISTRY = "123456789012";
@@ -35,6 +38,13 @@ const echoCreate = () =>
     .on(CreatePullThroughCacheRuleCommand)
     .callsFake((input: Record<string, unknown>) => ({ ...input, createdAt: CREATED_AT }));
 
+const validates = (answer: { isValid: boolean; failure?: string }) =>
+  ecr.on(ValidatePullThroughCacheRuleCommand).callsFake((input: Record<string, unknown>) => ({
+    ...input,
+    upstreamRegistryUrl: "registry-1.docker.io",
+    ...answer,
+  }));
+
 const createCalls = () =>
   ecr.commandCalls(CreatePullThroughCacheRuleCommand).map((call) => call.args[0].input);
 
@@ -51,7 +61,8 @@ describe("POST /registries/{registryId}/cache-rules", () => {
       expect(response.statusCode).toBe(201);
       expect(response.headers).toMatchObject({
         "Content-Type": "application/json",
-        Location: `/registries/${REGISTRY}/cache-rules/ecr-public`,
+        // The fixture's request came through the stage /prod, as on an execute-api endpoint.
+        Location: `/prod/registries/${REGISTRY}/cache-rules/ecr-public`,
         "x-request-id": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
       });
       expect(json(response.body)).toEqual({
@@ -70,6 +81,7 @@ describe("POST /registries/{registryId}/cache-rules", () => {
     });
 
     it("binds the policy's credential to Docker Hub under an alias and shows it in the answer", async () => {
+      validates({ isValid: true });
       const response = await invoke(
         createRuleEvent({
           ecrRepositoryPrefix: "docker-hub",
@@ -96,7 +108,9 @@ describe("POST /registries/{registryId}/cache-rules", () => {
         createdAt: "2026-11-27T10:00:00.000Z",
         credentialArn,
         upstreamRegistry: "docker-hub",
+        validation: { isValid: true },
       });
+      expect(ecr.commandCalls(ValidatePullThroughCacheRuleCommand)).toHaveLength(1);
     });
 
     it("accepts a base64-encoded body, as API Gateway sends binary media types", async () => {
@@ -161,7 +175,8 @@ describe("POST /registries/{registryId}/cache-rules", () => {
       expect(response.statusCode).toBe(409);
       expect(json(response.body)).toMatchObject({
         code: "PullThroughCacheRuleAlreadyExistsException",
-        detail: expect.stringMatching(/for upstream 'quay\.io'\. ECR: exists$/),
+        detail:
+          "Prefix 'ecr-public' in registry 123456789012 already holds a rule for upstream 'quay.io', not for 'public.ecr.aws': delete it first or choose another prefix. (ECR refused the create: \"exists\")",
       });
     });
 
@@ -446,7 +461,9 @@ describe("POST /registries/{registryId}/cache-rules", () => {
       expect(response.statusCode).toBe(403);
       expect(json(response.body)).toMatchObject({
         code: "UpstreamNotAllowed",
-        detail: "Upstream registry 'registry.evil.example' is not on the organisation's allowlist.",
+        detail: expect.stringMatching(
+          /^Upstream registry 'registry\.evil\.example' is not on the organisation's allowlist for registry 123456789012\. It may use public\.ecr\.aws, registry\.k8s\.io, quay\.io, registry-1\.docker\.io, ghcr\.io\. GET \/upstreams\?registryId=123456789012 lists them/,
+        ),
       });
       expect(createCalls()).toEqual([]);
     });

@@ -5,8 +5,10 @@ import {
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { handler } from "../../src/handlers/get-cache-rule.js";
 import { getRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
+import { handlerFor } from "../fixtures/handler.js";
+
+const handler = await handlerFor();
 
 const ecr = mockClient(ECRClient);
 const REGISTRY = "123456789012";

@@ -4,20 +4,20 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as z from "zod";
 import { PackageArgumentsError, parsePackageArguments } from "../../scripts/package.js";
-import { createRuleEvent, getRuleEvent } from "../fixtures/api-gateway-event.js";
+import { ROUTES } from "../../src/http/route-table.js";
+import { createRuleEvent, getRuleEvent, openApiEvent } from "../fixtures/api-gateway-event.js";
+import { openApiDocument } from "../fixtures/openapi.js";
 import { run, runServerless } from "./serverless-cli.js";
 import { readZipEntries } from "./zip-archive.js";
 
 const ORG_ID = "o-abcdefghij";
-const FUNCTIONS = [
-  { key: "createCacheRule", dir: "create-cache-rule", zip: "createCacheRule.zip" },
-  { key: "getCacheRule", dir: "get-cache-rule", zip: "getCacheRule.zip" },
-] as const;
+/** The one function behind every route. */
+const FUNCTIONS = [{ key: "api", dir: "api", zip: "api.zip" }] as const;
+/** Exactly the ECR actions the route table's routes call, and ECR's service-linked role. */
 const SERVICE_ACTIONS = [
-  "ecr:CreatePullThroughCacheRule",
-  "ecr:DescribePullThroughCacheRules",
+  ...new Set(ROUTES.flatMap((route) => route.ecrActions)),
   "iam:CreateServiceLinkedRole",
-];
+].sort();
 // What osls grants every function for its own log groups.
 const LOG_ACTIONS = [
   "logs:CreateLogGroup",
@@ -156,17 +156,32 @@ describe("packaging", () => {
   });
 });
 
+/** The path of an API Gateway resource, from its path parts up to the API's root. */
+const pathOf = (resourceId: unknown): string => {
+  const ref = (resourceId as { Ref?: string } | undefined)?.Ref;
+  const resource = ref === undefined ? undefined : template.Resources[ref];
+  if (resource === undefined) return "";
+  return `${pathOf(resource.Properties["ParentId"])}/${String(resource.Properties["PathPart"])}`;
+};
+
 describe("REST API", () => {
-  it("requires SigV4 (AWS_IAM) on every method", () => {
+  it("has exactly one method per route of the route table, each requiring SigV4 (AWS_IAM) and calling the one function", () => {
     const methods = resourcesOfType("AWS::ApiGateway::Method").filter(
       ({ Properties }) => Properties["HttpMethod"] !== "OPTIONS",
     );
 
-    expect(methods.map(({ Properties }) => Properties["HttpMethod"]).sort()).toEqual([
-      "GET",
-      "POST",
-    ]);
-    for (const { Properties } of methods) expect(Properties["AuthorizationType"]).toBe("AWS_IAM");
+    expect(
+      methods
+        .map(
+          ({ Properties }) =>
+            `${String(Properties["HttpMethod"])} ${pathOf(Properties["ResourceId"])}`,
+        )
+        .sort(),
+    ).toEqual(ROUTES.map((route) => `${route.method} ${route.resource}`).sort());
+    for (const { Properties } of methods) {
+      expect(Properties["AuthorizationType"]).toBe("AWS_IAM");
+      expect(JSON.stringify(Properties["Integration"])).toContain("ApiLambdaFunction");
+    }
   });
 
   it("admits only principals of the given organisation and denies everyone else explicitly", () => {
@@ -379,8 +394,7 @@ describe("artifacts", () => {
 
   it.each([
     {
-      zip: "createCacheRule.zip",
-      dir: "create-cache-rule",
+      what: "refuses an upstream off the bundled allowlist",
       // Refused by the bundled allowlist before any ECR call, so no network is needed.
       event: createRuleEvent({
         ecrRepositoryPrefix: "evil",
@@ -389,39 +403,44 @@ describe("artifacts", () => {
       status: 403,
     },
     {
-      zip: "getCacheRule.zip",
-      dir: "get-cache-rule",
+      what: "refuses a malformed read",
       // Refused by validation before any ECR call.
       event: getRuleEvent("not-a-registry", "ecr-public"),
       status: 400,
     },
-  ])(
-    "$zip runs on plain Node, without node_modules, with the policy inlined",
-    async ({ zip, dir, event, status }) => {
-      const root = await mkdtemp(join(workDir, "unzipped-"));
-      for (const entry of await entriesOf(zip)) {
-        const path = join(root, entry.name);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, entry.content());
-      }
-      const script = `
+    {
+      what: "serves the OpenAPI document generated at build time",
+      event: openApiEvent(),
+      status: 200,
+      body: openApiDocument,
+    },
+  ])("api.zip $what on plain Node, without node_modules", async ({ event, status, body }) => {
+    const { zip, dir } = FUNCTIONS[0];
+    const root = await mkdtemp(join(workDir, "unzipped-"));
+    for (const entry of await entriesOf(zip)) {
+      const path = join(root, entry.name);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, entry.content());
+    }
+    const script = `
       const { handler } = await import(${JSON.stringify(join(root, "dist", dir, "index.mjs"))});
       const context = { functionName: "f", functionVersion: "$LATEST", invokedFunctionArn: "arn:aws:lambda:eu-west-1:999988887777:function:f",
         memoryLimitInMB: "512", awsRequestId: "r", getRemainingTimeInMillis: () => 12000 };
       const result = await handler(${JSON.stringify(event)}, context);
       process.stdout.write(JSON.stringify(result));`;
 
-      const result = await run(process.execPath, ["--input-type=module", "-e", script], {
-        cwd: root,
-        env: {
-          PATH: process.env["PATH"] ?? "",
-          AWS_REGION: "eu-west-1",
-          POWERTOOLS_LOG_LEVEL: "SILENT",
-        },
-      });
+    const result = await run(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: root,
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        AWS_REGION: "eu-west-1",
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+      },
+    });
 
-      expect(result.code, result.output).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ statusCode: status });
-    },
-  );
+    expect(result.code, result.output).toBe(0);
+    const answer = JSON.parse(result.stdout) as { statusCode: number; body: string };
+    expect(answer.statusCode).toBe(status);
+    if (body !== undefined) expect(JSON.parse(answer.body)).toEqual(body);
+  });
 });

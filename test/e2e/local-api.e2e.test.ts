@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EcrEmulator, startEcrEmulator } from "../../dev/ecr-emulator.js";
-import { type LocalApi, startLocalApi } from "./local-api.js";
+import { call, type LocalApi, postJson, startLocalApi } from "./local-api.js";
 
 /**
  * HTTP against `npm start`: local API Gateway emulation in front of the built bundles, exactly
@@ -11,33 +11,11 @@ const RULES = "/registries/123456789012/cache-rules";
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
 
-interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: Record<string, unknown>;
-}
-
-const call = async (api: LocalApi, path: string, init: RequestInit = {}): Promise<Answer> => {
-  const response = await fetch(`${api.url}${path}`, init);
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as Record<string, unknown>,
-  };
-};
-
-const postJson = (api: LocalApi, body: unknown, path = RULES): Promise<Answer> =>
-  call(api, path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-
 describe("npm start with its embedded ECR emulator", () => {
   let api: LocalApi;
 
   beforeAll(async () => {
-    api = await startLocalApi();
+    api = await startLocalApi({ POLICY_FILE: fixture("service.yaml") });
   });
 
   afterAll(async () => {
@@ -60,6 +38,7 @@ describe("npm start with its embedded ECR emulator", () => {
       createdAt: expect.stringMatching(/Z$/),
     });
     expect(retried.status).toBe(200);
+    // Locally there is no stage in front of the routes.
     expect(location).toBe(`${RULES}/ecr-public`);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject(created.body);
@@ -172,7 +151,9 @@ describe("npm start with AWS_ENDPOINT_URL_ECR and POLICY_FILE", () => {
     });
 
     expect(answer.status).toBe(201);
-    expect(emulator.calls().at(-1)?.body).toEqual({
+    expect(
+      emulator.calls().find((c) => c.operation === "CreatePullThroughCacheRule")?.body,
+    ).toEqual({
       registryId: "123456789012",
       ecrRepositoryPrefix: "hub",
       upstreamRegistryUrl: "registry-1.docker.io",

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { ROUTES } from "../../src/http/route-table.js";
+import { openApiMismatch } from "../fixtures/openapi.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const READY = /API listening on (http:\/\/[^\s)]+) \(ECR: (?:emulator at )?([^\s)]+)/;
@@ -74,3 +76,65 @@ export const startLocalApi = async (env: Record<string, string> = {}): Promise<L
     throw error;
   }
 };
+
+/** An answer of the local API, its body parsed. */
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+  readonly text: string;
+}
+
+const TEMPLATES = ROUTES.map((route) => ({
+  route,
+  pattern: new RegExp(`^${route.resource.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+}));
+
+/** The route table's resource a concrete path belongs to, for the OpenAPI check. */
+const resourceOf = (method: string, path: string): string | undefined =>
+  TEMPLATES.find(({ route, pattern }) => route.method === method && pattern.test(path))?.route
+    .resource;
+
+/**
+ * One HTTP request to the local API. Every answer of a route the API has is checked against
+ * the OpenAPI document: an answer that does not match it fails the test.
+ */
+export const call = async (
+  api: LocalApi,
+  path: string,
+  init: RequestInit = {},
+): Promise<Answer> => {
+  const response = await fetch(`${api.url}${path}`, init);
+  const text = await response.text();
+  const method = (init.method ?? "GET").toUpperCase();
+  const resource = resourceOf(method, new URL(path, api.url).pathname);
+  if (resource !== undefined) {
+    const mismatch = openApiMismatch({
+      method,
+      resource,
+      status: response.status,
+      headers: Object.fromEntries(response.headers.entries()),
+      body: text,
+    });
+    if (mismatch !== undefined)
+      throw new Error(`answer does not match the OpenAPI document: ${mismatch}`);
+  }
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON: the test looks at text.
+  }
+  return { status: response.status, headers: response.headers, body, text };
+};
+
+export const postJson = (
+  api: LocalApi,
+  body: unknown,
+  path = "/registries/123456789012/cache-rules",
+) =>
+  call(api, path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });

@@ -1,9 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type EcrEmulator, startEcrEmulator } from "../../dev/ecr-emulator.js";
 import { EcrCacheRuleGateway } from "../../src/adapters/ecr-cache-rule-gateway.js";
 import { createEcrClient } from "../../src/adapters/ecr-client.js";
+import { loadPolicyFile } from "../../src/adapters/policy-file.js";
+import { startDeadline } from "../../src/domain/request-context.js";
 import { createRuleEvent, getRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
+import { fixturePolicyFile, type Handler, handlerFor } from "../fixtures/handler.js";
+import { testContext } from "../fixtures/request-context.js";
 
 /**
  * The handlers with the real SDK over HTTP against the ECR emulator: serialisation, the retry
@@ -15,11 +18,10 @@ const DEADLINE_MS = 5_000;
 const ATTEMPT_TIMEOUT_MS = 400;
 
 let emulator: EcrEmulator;
-let create: typeof import("../../src/handlers/create-cache-rule.js")["handler"];
-let get: typeof import("../../src/handlers/get-cache-rule.js")["handler"];
+let handler: Handler;
 
 const post = (body: Record<string, unknown>, registryId = REGISTRY) =>
-  create(
+  handler(
     createRuleEvent(body, {
       pathParameters: { registryId },
       path: `/registries/${registryId}/cache-rules`,
@@ -33,14 +35,15 @@ const createAttempts = () =>
 
 beforeAll(async () => {
   emulator = await startEcrEmulator();
+  // The SDK reads the endpoint from the environment, as a deployed function would.
   process.env["AWS_ENDPOINT_URL_ECR"] = emulator.url;
-  process.env["ECR_DEADLINE_MS"] = String(DEADLINE_MS);
-  process.env["ECR_ATTEMPT_TIMEOUT_MS"] = String(ATTEMPT_TIMEOUT_MS);
-  process.env["POLICY_FILE"] = fileURLToPath(
-    new URL("../fixtures/policies/integration.yaml", import.meta.url),
-  );
-  ({ handler: create } = await import("../../src/handlers/create-cache-rule.js"));
-  ({ handler: get } = await import("../../src/handlers/get-cache-rule.js"));
+  handler = await handlerFor({
+    policy: await loadPolicyFile(fixturePolicyFile("integration.yaml")),
+    env: {
+      ECR_DEADLINE_MS: String(DEADLINE_MS),
+      ECR_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+    },
+  });
 });
 
 afterAll(async () => {
@@ -66,7 +69,7 @@ describe("create and read against the emulator", () => {
       upstreamRegistryUrl: "public.ecr.aws",
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
-    const read = await get(getRuleEvent(REGISTRY, "ecr-public"), lambdaContext());
+    const read = await handler(getRuleEvent(REGISTRY, "ecr-public"), lambdaContext());
     expect(read.statusCode).toBe(200);
     expect(json(read.body)).toMatchObject({ ...body, updatedAt: expect.any(String) });
   });
@@ -75,7 +78,13 @@ describe("create and read against the emulator", () => {
     const created = await post({ ecrRepositoryPrefix: "hub", upstreamRegistryUrl: "docker.io" });
 
     expect(created.statusCode).toBe(201);
-    expect(emulator.calls().at(-1)?.body).toEqual({
+    const calls = emulator.calls();
+    expect(calls.map((call) => call.operation)).toEqual([
+      "CreatePullThroughCacheRule",
+      "ValidatePullThroughCacheRule",
+    ]);
+    expect(json(created.body)).toMatchObject({ validation: { isValid: true } });
+    expect(calls[0]?.body).toEqual({
       registryId: REGISTRY,
       ecrRepositoryPrefix: "hub",
       upstreamRegistryUrl: "registry-1.docker.io",
@@ -97,7 +106,7 @@ describe("create and read against the emulator", () => {
   });
 
   it("answers 404 for a rule that does not exist", async () => {
-    const response = await get(getRuleEvent(REGISTRY, "missing"), lambdaContext());
+    const response = await handler(getRuleEvent(REGISTRY, "missing"), lambdaContext());
 
     expect(response.statusCode).toBe(404);
     expect(json(response.body)).toMatchObject({ code: "PullThroughCacheRuleNotFoundException" });
@@ -214,7 +223,10 @@ describe("retries and the deadline", () => {
 
     expect(response.statusCode).toBe(502);
     expect(response.body).not.toContain("arn:aws");
-    expect(json(response.body)).toMatchObject({ code: "AccessDeniedException" });
+    expect(json(response.body)).toMatchObject({
+      code: "AccessDeniedException",
+      detail: expect.stringContaining("The platform team must grant"),
+    });
   });
 
   it("answers 504 when every attempt waits out its timeout", async () => {
@@ -236,13 +248,10 @@ describe("retries and the deadline", () => {
     emulator.addFault({ fault: "hang", count: 10 });
     const gateway = new EcrCacheRuleGateway(
       createEcrClient({ region: "eu-west-1", attemptTimeoutMs: 10_000 }),
-      {
-        deadlineMs: 800,
-      },
     );
     const started = performance.now();
 
-    const attempt = gateway.create({
+    const attempt = gateway.create(testContext({ deadline: startDeadline(800) }), {
       registryId: REGISTRY,
       ecrRepositoryPrefix: "ab",
       upstreamRegistryUrl: "quay.io",
@@ -264,15 +273,15 @@ describe("an unreachable ECR", () => {
     process.env["AWS_ENDPOINT_URL_ECR"] = closed.url;
     const client = createEcrClient({ region: "eu-west-1", attemptTimeoutMs: 1_000 });
 
-    const attempt = new EcrCacheRuleGateway(client, { deadlineMs: 5_000 })
-      .describe({ registryId: REGISTRY, ecrRepositoryPrefix: "ab" })
+    const attempt = new EcrCacheRuleGateway(client)
+      .describe(testContext({ deadline: startDeadline(5_000) }), {
+        registryId: REGISTRY,
+        ecrRepositoryPrefix: "ab",
+      })
       .finally(() => {
         process.env["AWS_ENDPOINT_URL_ECR"] = saved;
       });
 
-    await expect(attempt).rejects.toMatchObject({
-      kind: "ecr-unavailable",
-      code: "EcrUnavailable",
-    });
+    await expect(attempt).rejects.toMatchObject({ kind: "ecr-unavailable", ecrCode: undefined });
   });
 });

@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   CreatePullThroughCacheRuleCommand,
   type CreatePullThroughCacheRuleCommandInput,
@@ -9,28 +6,26 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from "../../src/adapters/policy-file.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { UpstreamEntry, UpstreamPolicy } from "../../src/domain/upstream-policy.js";
 import { apiGatewayEvent, createRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
-
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+import { type Handler, handlerFor, loadServicePolicy } from "../fixtures/handler.js";
 
 const REGION = "eu-west-1";
 const MAX_BODY_BYTES = 16 * 1024;
-/** The one registry that may use the registry-scoped upstream added to the shipped allowlist. */
+/** The one registry that may use the registry-scoped upstream added to the test policy. */
 const SCOPED_REGISTRY = "123456789012";
 const OTHER_REGISTRY = "210987654321";
 
 /**
- * The shipped allowlist plus one entry limited to {@link SCOPED_REGISTRY}, so that "allowed for
+ * The test policy plus one more entry limited to {@link SCOPED_REGISTRY}, so that "allowed for
  * that registry" is put to the test as well as "on the allowlist".
  */
-const shipped = await loadPolicyFile(DEFAULT_POLICY_FILE);
+const base = await loadServicePolicy();
 const TEST_POLICY: UpstreamPolicy = {
   version: 1,
   upstreams: [
-    ...shipped.upstreams,
+    ...base.upstreams,
     {
       url: "registry.gitlab.com",
       aliases: ["gitlab.com"],
@@ -49,20 +44,9 @@ const ALLOWLISTED_SPELLINGS = TEST_POLICY.upstreams.flatMap((entry) => [
 
 const ecr = mockClient(ECRClient);
 let handler: Handler;
-let policyDir: string;
 
 beforeAll(async () => {
-  policyDir = await mkdtemp(join(tmpdir(), "create-cache-rule-property-"));
-  const policyFile = join(policyDir, "upstream-registries.yaml");
-  // JSON is YAML: the policy loader reads it like the reviewed file.
-  await writeFile(policyFile, JSON.stringify(TEST_POLICY, null, 2));
-  vi.stubEnv("POLICY_FILE", policyFile);
-  ({ handler } = await import("../../src/handlers/create-cache-rule.js"));
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await rm(policyDir, { recursive: true, force: true });
+  handler = await handlerFor({ policy: TEST_POLICY });
 });
 
 beforeEach(() => {

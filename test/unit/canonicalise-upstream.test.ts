@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from "../../src/adapters/policy-file.js";
 import {
   canonicaliseUpstream,
   judgeUpstream,
   specFor,
   type UpstreamPolicy,
 } from "../../src/domain/upstream-policy.js";
+import { loadServicePolicy } from "../fixtures/handler.js";
 
 interface Refusal {
   readonly attack: string;
@@ -167,10 +167,10 @@ const HOSTILE_ROWS: readonly Refusal[] = [
   ...WHITESPACE_ROWS,
 ];
 
-let defaultPolicy: UpstreamPolicy;
+let servicePolicy: UpstreamPolicy;
 
 beforeAll(async () => {
-  defaultPolicy = await loadPolicyFile(DEFAULT_POLICY_FILE);
+  servicePolicy = await loadServicePolicy();
 });
 
 describe("canonicaliseUpstream", () => {
@@ -237,7 +237,7 @@ describe("canonicaliseUpstream", () => {
   });
 });
 
-describe("judgeUpstream with the shipped allowlist", () => {
+describe("judgeUpstream with the test policy (test/fixtures/policies/service.yaml)", () => {
   const REGISTRY = "123456789012";
 
   it.each([
@@ -249,7 +249,7 @@ describe("judgeUpstream with the shipped allowlist", () => {
     { host: "index.docker.io", url: "registry-1.docker.io" },
     { host: "ghcr.io", url: "ghcr.io" },
   ])("admits $host as the entry for $url", ({ host, url }) => {
-    const verdict = judgeUpstream(defaultPolicy, REGISTRY, host);
+    const verdict = judgeUpstream(servicePolicy, REGISTRY, host);
 
     expect(verdict.allowed && verdict.entry.url).toBe(url);
   });
@@ -291,7 +291,7 @@ describe("judgeUpstream with the shipped allowlist", () => {
     const host = row.host ?? row.raw;
 
     const canonical = canonicaliseUpstream(row.raw);
-    const verdict = judgeUpstream(defaultPolicy, REGISTRY, host);
+    const verdict = judgeUpstream(servicePolicy, REGISTRY, host);
 
     expect(canonical).toEqual({ ok: true, host });
     expect(verdict).toEqual({ allowed: false, reason: "not-on-allowlist" });

@@ -1,5 +1,6 @@
 import {
   CreatePullThroughCacheRuleCommand,
+  DeletePullThroughCacheRuleCommand,
   DescribePullThroughCacheRulesCommand,
   ECRClient,
   ECRServiceException,
@@ -12,14 +13,18 @@ import {
   UnableToAccessSecretException,
   UnableToDecryptSecretValueException,
   UnsupportedUpstreamRegistryException,
+  UpdatePullThroughCacheRuleCommand,
+  ValidatePullThroughCacheRuleCommand,
   ValidationException,
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { EcrCacheRuleGateway } from "../../src/adapters/ecr-cache-rule-gateway.js";
-import { QuotaAwareRetryStrategy } from "../../src/adapters/ecr-client.js";
+import { DeadlineAwareRetryStrategy } from "../../src/adapters/ecr-client.js";
 import { sanitiseEcrMessage } from "../../src/adapters/ecr-errors.js";
 import { DomainError } from "../../src/domain/errors.js";
+import { startDeadline } from "../../src/domain/request-context.js";
+import { testContext } from "../fixtures/request-context.js";
 
 const ecr = mockClient(ECRClient);
 const metadata = { $metadata: { httpStatusCode: 400, requestId: "ecr-request-1" } };
@@ -33,8 +38,8 @@ const spec = {
 };
 const key = { registryId: "123456789012", ecrRepositoryPrefix: "hub" };
 
-const gateway = (deadlineMs = 1_000) =>
-  new EcrCacheRuleGateway(new ECRClient({ region: "eu-west-1" }), { deadlineMs });
+const gateway = () => new EcrCacheRuleGateway(new ECRClient({ region: "eu-west-1" }));
+const context = (deadlineMs = 1_000) => testContext({ deadline: startDeadline(deadlineMs) });
 
 const caught = async (promise: Promise<unknown>): Promise<DomainError> => {
   const error = await promise.then(
@@ -55,7 +60,7 @@ describe("EcrCacheRuleGateway.create", () => {
     const createdAt = new Date("2026-11-27T10:00:00.000Z");
     ecr.on(CreatePullThroughCacheRuleCommand).resolves({ ...spec, createdAt });
 
-    const rule = await gateway().create(spec);
+    const rule = await gateway().create(context(), spec);
 
     expect(
       ecr.commandCalls(CreatePullThroughCacheRuleCommand).map((call) => call.args[0].input),
@@ -68,7 +73,7 @@ describe("EcrCacheRuleGateway.create", () => {
       .on(CreatePullThroughCacheRuleCommand)
       .resolves({ createdAt: new Date(0), upstreamRegistryUrl: "quay.io" });
 
-    const rule = await gateway().create({
+    const rule = await gateway().create(context(), {
       registryId: "123456789012",
       ecrRepositoryPrefix: "q",
       upstreamRegistryUrl: "quay.io",
@@ -93,9 +98,9 @@ describe("EcrCacheRuleGateway.create", () => {
   ])("treats an answer with %s as ECR failing", async (_, answer) => {
     ecr.on(CreatePullThroughCacheRuleCommand).resolves(answer);
 
-    const error = await caught(gateway().create(spec));
+    const error = await caught(gateway().create(context(), spec));
 
-    expect(error).toMatchObject({ kind: "ecr-unavailable", code: "EcrUnavailable" });
+    expect(error).toMatchObject({ kind: "ecr-unavailable", ecrCode: undefined });
   });
 
   it.each([
@@ -111,9 +116,9 @@ describe("EcrCacheRuleGateway.create", () => {
     const thrown = new Exception({ message: "ECR's own words", ...metadata });
     ecr.on(CreatePullThroughCacheRuleCommand).rejects(thrown);
 
-    const error = await caught(gateway().create(spec));
+    const error = await caught(gateway().create(context(), spec));
 
-    expect(error).toMatchObject({ kind, code: thrown.name, message: "ECR's own words" });
+    expect(error).toMatchObject({ kind, ecrCode: thrown.name, message: "ECR's own words" });
     expect(error.cause).toBe(thrown);
   });
 
@@ -122,9 +127,9 @@ describe("EcrCacheRuleGateway.create", () => {
       .on(CreatePullThroughCacheRuleCommand)
       .rejects(new ServerException({ message: "internal arn:aws:iam::1:role/x", $metadata: {} }));
 
-    const error = await caught(gateway().create(spec));
+    const error = await caught(gateway().create(context(), spec));
 
-    expect(error).toMatchObject({ kind: "ecr-unavailable", code: "ServerException" });
+    expect(error).toMatchObject({ kind: "ecr-unavailable", ecrCode: "ServerException" });
     expect(error.message).not.toContain("arn:");
   });
 
@@ -141,31 +146,36 @@ describe("EcrCacheRuleGateway.create", () => {
           new ECRServiceException({ name, $fault: "client", $metadata, message: "Rate exceeded" }),
         );
 
-      const error = await caught(gateway().create(spec));
+      const error = await caught(gateway().create(context(), spec));
 
       expect(error).toMatchObject({
         kind: "ecr-throttled",
-        code: "ThrottlingException",
+        ecrCode: "ThrottlingException",
         message: "Rate exceeded",
       });
     },
   );
 
   it.each([
-    ["AccessDeniedException", { httpStatusCode: 400 }, "ecr-unavailable", "AccessDeniedException"],
-    ["<html>", { httpStatusCode: 502 }, "ecr-unavailable", "EcrUnavailable"],
+    [
+      "AccessDeniedException",
+      { httpStatusCode: 400 },
+      "ecr-access-denied",
+      "AccessDeniedException",
+    ],
+    ["<html>", { httpStatusCode: 502 }, "ecr-unavailable", undefined],
     ["constructor", { httpStatusCode: 400 }, "ecr-unavailable", "constructor"],
-    ["__proto__", { httpStatusCode: 400 }, "ecr-unavailable", "EcrUnavailable"],
-  ])("translates an unmodelled %s into %s", async (name, $metadata, kind, code) => {
+    ["__proto__", { httpStatusCode: 400 }, "ecr-unavailable", undefined],
+  ])("translates an unmodelled %s into %s", async (name, $metadata, kind, ecrCode) => {
     ecr
       .on(CreatePullThroughCacheRuleCommand)
       .rejects(
         new ECRServiceException({ name, $fault: "client", $metadata, message: "raw SDK text" }),
       );
 
-    const error = await caught(gateway().create(spec));
+    const error = await caught(gateway().create(context(), spec));
 
-    expect(error).toMatchObject({ kind, code });
+    expect(error).toMatchObject({ kind, ecrCode });
     expect(error.message).not.toContain("raw SDK text");
   });
 
@@ -195,7 +205,7 @@ describe("EcrCacheRuleGateway.create", () => {
   ])("translates %s into %s", async (_, thrown, kind) => {
     ecr.on(CreatePullThroughCacheRuleCommand).rejects(thrown);
 
-    const error = await caught(gateway().create(spec));
+    const error = await caught(gateway().create(context(), spec));
 
     expect(error.kind).toBe(kind);
   });
@@ -204,9 +214,9 @@ describe("EcrCacheRuleGateway.create", () => {
     ecr.on(CreatePullThroughCacheRuleCommand).callsFake(() => new Promise(() => {}));
     const started = performance.now();
 
-    const error = await caught(gateway(50).create(spec));
+    const error = await caught(gateway().create(context(50), spec));
 
-    expect(error).toMatchObject({ kind: "ecr-timeout", code: "EcrTimeout" });
+    expect(error).toMatchObject({ kind: "ecr-timeout" });
     expect(performance.now() - started).toBeLessThan(1_000);
     // The stub's type lists only the command; send's second argument holds the options.
     const options: unknown = Reflect.get(ecr.send.getCall(0).args, 1);
@@ -223,7 +233,7 @@ describe("EcrCacheRuleGateway.describe", () => {
     const rule = { ...spec, createdAt: new Date(1_000), updatedAt: new Date(2_000) };
     ecr.on(DescribePullThroughCacheRulesCommand).resolves({ pullThroughCacheRules: [rule] });
 
-    const found = await gateway().describe(key);
+    const found = await gateway().describe(context(), key);
 
     expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)[0]?.args[0].input).toEqual({
       registryId: "123456789012",
@@ -239,7 +249,7 @@ describe("EcrCacheRuleGateway.describe", () => {
       ],
     });
 
-    expect(await gateway().describe(key)).toEqual({
+    expect(await gateway().describe(context(), key)).toEqual({
       ...key,
       upstreamRegistryUrl: "quay.io",
       createdAt: new Date(0),
@@ -252,11 +262,11 @@ describe("EcrCacheRuleGateway.describe", () => {
   ])("reports a rule missing from %s as rule-not-found", async (_, answer) => {
     ecr.on(DescribePullThroughCacheRulesCommand).resolves(answer);
 
-    const error = await caught(gateway().describe(key));
+    const error = await caught(gateway().describe(context(), key));
 
     expect(error).toMatchObject({
       kind: "rule-not-found",
-      code: "PullThroughCacheRuleNotFoundException",
+      ecrCode: "PullThroughCacheRuleNotFoundException",
     });
   });
 
@@ -270,7 +280,199 @@ describe("EcrCacheRuleGateway.describe", () => {
       .on(DescribePullThroughCacheRulesCommand)
       .rejects(new Exception({ message: "ECR's words", ...metadata }));
 
-    expect((await caught(gateway().describe(key))).kind).toBe(kind);
+    expect((await caught(gateway().describe(context(), key))).kind).toBe(kind);
+  });
+});
+
+describe("EcrCacheRuleGateway.list", () => {
+  beforeEach(() => {
+    ecr.reset();
+  });
+
+  it("asks for one page of the registry's rules and passes ECR's token both ways", async () => {
+    ecr.on(DescribePullThroughCacheRulesCommand).resolves({
+      pullThroughCacheRules: [
+        { ecrRepositoryPrefix: "a", upstreamRegistryUrl: "quay.io", createdAt: new Date(0) },
+      ],
+      nextToken: "ecr-token-2",
+    });
+
+    const page = await gateway().list(context(), "123456789012", {
+      limit: 7,
+      nextToken: "ecr-token-1",
+    });
+
+    expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)[0]?.args[0].input).toEqual({
+      registryId: "123456789012",
+      maxResults: 7,
+      nextToken: "ecr-token-1",
+    });
+    expect(page).toEqual({
+      rules: [
+        {
+          registryId: "123456789012",
+          ecrRepositoryPrefix: "a",
+          upstreamRegistryUrl: "quay.io",
+          createdAt: new Date(0),
+        },
+      ],
+      nextToken: "ecr-token-2",
+    });
+  });
+
+  it.each([
+    ["no token", {}],
+    ["an empty token", { nextToken: "" }],
+  ])("treats a page with %s as the last", async (_, extra) => {
+    ecr.on(DescribePullThroughCacheRulesCommand).resolves({ ...extra });
+
+    expect(await gateway().list(context(), "123456789012", { limit: 50 })).toEqual({ rules: [] });
+  });
+});
+
+describe("EcrCacheRuleGateway.delete, update and validate", () => {
+  beforeEach(() => {
+    ecr.reset();
+  });
+
+  it("deletes by key and maps the deleted rule", async () => {
+    ecr.on(DeletePullThroughCacheRuleCommand).resolves({
+      ...key,
+      upstreamRegistryUrl: "quay.io",
+      createdAt: new Date(0),
+      customRoleArn: "arn:role",
+      upstreamRepositoryPrefix: "golden",
+    });
+
+    const rule = await gateway().delete(context(), key);
+
+    expect(ecr.commandCalls(DeletePullThroughCacheRuleCommand)[0]?.args[0].input).toEqual(key);
+    expect(rule).toEqual({
+      ...key,
+      upstreamRegistryUrl: "quay.io",
+      createdAt: new Date(0),
+      customRoleArn: "arn:role",
+      upstreamRepositoryPrefix: "golden",
+    });
+  });
+
+  it("updates with exactly the credential and role given", async () => {
+    ecr.on(UpdatePullThroughCacheRuleCommand).resolves({
+      ...key,
+      credentialArn: spec.credentialArn,
+      updatedAt: new Date(5_000),
+    });
+
+    const updated = await gateway().update(context(), {
+      ...key,
+      credentialArn: spec.credentialArn,
+    });
+
+    expect(ecr.commandCalls(UpdatePullThroughCacheRuleCommand)[0]?.args[0].input).toEqual({
+      ...key,
+      credentialArn: spec.credentialArn,
+    });
+    expect(updated).toEqual({
+      ...key,
+      credentialArn: spec.credentialArn,
+      updatedAt: new Date(5_000),
+    });
+  });
+
+  it("fills in the key and leaves out what ECR's update answer lacks", async () => {
+    ecr.on(UpdatePullThroughCacheRuleCommand).resolves({});
+
+    expect(await gateway().update(context(), { ...key, customRoleArn: "arn:role" })).toEqual(key);
+    expect(ecr.commandCalls(UpdatePullThroughCacheRuleCommand)[0]?.args[0].input).toEqual({
+      ...key,
+      customRoleArn: "arn:role",
+    });
+  });
+
+  it("maps ECR's validation, failure only when ECR gives one", async () => {
+    ecr
+      .on(ValidatePullThroughCacheRuleCommand)
+      .resolvesOnce({ ...key, upstreamRegistryUrl: "ghcr.io", isValid: false, failure: "401" })
+      .resolvesOnce({ upstreamRegistryUrl: "ghcr.io", isValid: true, failure: "" });
+
+    expect(await gateway().validate(context(), key)).toEqual({
+      ...key,
+      upstreamRegistryUrl: "ghcr.io",
+      isValid: false,
+      failure: "401",
+    });
+    expect(await gateway().validate(context(), key)).toEqual({
+      ...key,
+      upstreamRegistryUrl: "ghcr.io",
+      isValid: true,
+    });
+  });
+
+  it.each([
+    ["no isValid", { upstreamRegistryUrl: "ghcr.io" }],
+    ["no upstreamRegistryUrl", { isValid: true }],
+  ])("treats a validation answer with %s as ECR failing", async (_, answer) => {
+    ecr.on(ValidatePullThroughCacheRuleCommand).resolves(answer);
+
+    expect((await caught(gateway().validate(context(), key))).kind).toBe("ecr-unavailable");
+  });
+});
+
+describe("ECR's timestamps", () => {
+  beforeEach(() => {
+    ecr.reset();
+  });
+
+  it.each([
+    ["an invalid date", new Date(Number.NaN)],
+    ["a date past what ISO 8601 can write", new Date(8.64e15 + 1)],
+  ])("treat %s as an answer that is not ECR's", async (_, createdAt) => {
+    ecr
+      .on(DescribePullThroughCacheRulesCommand)
+      .resolves({ pullThroughCacheRules: [{ ...key, upstreamRegistryUrl: "quay.io", createdAt }] });
+
+    expect((await caught(gateway().describe(context(), key))).kind).toBe("ecr-unavailable");
+  });
+
+  it("treat an invalid updatedAt from an update as ECR failing", async () => {
+    ecr.on(UpdatePullThroughCacheRuleCommand).resolves({ updatedAt: new Date(Number.NaN) });
+
+    expect((await caught(gateway().update(context(), key))).kind).toBe("ecr-unavailable");
+  });
+});
+
+describe("the request's deadline", () => {
+  beforeEach(() => {
+    ecr.reset();
+  });
+
+  it("is already over: nothing is sent", async () => {
+    const over = context(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect((await caught(gateway().describe(over, key))).kind).toBe("ecr-timeout");
+    expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)).toEqual([]);
+  });
+
+  it("is shared by every call of the request", async () => {
+    ecr
+      .on(DescribePullThroughCacheRulesCommand)
+      .callsFake(
+        () =>
+          new Promise((resolve) => setTimeout(() => resolve({ pullThroughCacheRules: [] }), 60)),
+      );
+    const shared = context(100);
+
+    await caught(gateway().describe(shared, key));
+    const second = await caught(gateway().describe(shared, key));
+
+    expect(second.kind).toBe("ecr-timeout");
+  });
+
+  it("waits for the client a request's calls go through, within the deadline", async () => {
+    const slow = new EcrCacheRuleGateway(() => new Promise<ECRClient>(() => {}));
+
+    expect((await caught(slow.describe(context(30), key))).kind).toBe("ecr-timeout");
   });
 });
 
@@ -293,8 +495,8 @@ describe("sanitiseEcrMessage", () => {
   });
 });
 
-describe("QuotaAwareRetryStrategy", () => {
-  const strategy = () => new QuotaAwareRetryStrategy(3);
+describe("DeadlineAwareRetryStrategy", () => {
+  const strategy = () => new DeadlineAwareRetryStrategy(3);
 
   it("refuses to retry LimitExceededException although the SDK counts it as throttling", async () => {
     const s = strategy();
@@ -306,12 +508,12 @@ describe("QuotaAwareRetryStrategy", () => {
     ).rejects.toThrow("LimitExceededException is not retryable");
   });
 
-  it("retries real throttling as the standard strategy does", async () => {
+  it("retries a transient error as the standard strategy does when no deadline is known", async () => {
     const s = strategy();
     const token = await s.acquireInitialRetryToken("scope");
-    const error = { name: "ThrottlingException", message: "Rate exceeded", $metadata: {} };
+    const error = { name: "ServerException", message: "oops", $metadata: {} };
 
-    const next = await s.refreshRetryTokenForRetry(token, { error, errorType: "THROTTLING" });
+    const next = await s.refreshRetryTokenForRetry(token, { error, errorType: "TRANSIENT" });
 
     expect(next.getRetryCount()).toBe(1);
   });

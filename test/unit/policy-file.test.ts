@@ -11,27 +11,6 @@ import { loadPolicyState } from "../../src/adapters/policy-source.js";
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
 
-describe("the org allowlist in policies/", () => {
-  it("validates and holds the default upstreams with Docker Hub's aliases and credential template", async () => {
-    const policy = await loadPolicyFile(DEFAULT_POLICY_FILE);
-
-    expect(policy.upstreams.map((entry) => entry.url)).toEqual([
-      "public.ecr.aws",
-      "registry.k8s.io",
-      "quay.io",
-      "registry-1.docker.io",
-      "ghcr.io",
-    ]);
-    expect(policy.upstreams[3]).toEqual({
-      url: "registry-1.docker.io",
-      aliases: ["docker.io", "index.docker.io"],
-      upstreamRegistry: "docker-hub",
-      credentialArn:
-        "arn:aws:secretsmanager:{region}:{registryId}:secret:ecr-pullthroughcache/docker-hub",
-    });
-  });
-});
-
 describe("loadPolicyFile", () => {
   it("keeps registry ids as strings and defaults aliases to none", async () => {
     const policy = await loadPolicyFile(fixture("valid-scoped.yaml"));
@@ -145,7 +124,8 @@ describe("loadPolicyState", () => {
   it("falls back to the allowlist in policies/ when no file is named and nothing was bundled", async () => {
     const state = await loadPolicyState(undefined);
 
-    expect(state.ok && state.policy.upstreams.length).toBe(5);
+    // What the reviewed file says is npm run policy:check's business, not this test's.
+    expect(state.source).toBe(DEFAULT_POLICY_FILE.pathname);
   });
 
   it("reports a broken policy as a state instead of throwing", async () => {

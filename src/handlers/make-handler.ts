@@ -1,0 +1,62 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { EcrCacheRuleGateway } from "../adapters/ecr-cache-rule-gateway.js";
+import { createEcrClient } from "../adapters/ecr-client.js";
+import { loadPolicyState, type PolicyState } from "../adapters/policy-source.js";
+import { type Config, loadConfig } from "../config.js";
+import type { CacheRuleGateway } from "../domain/cache-rule.js";
+import type { ApiEvent, ApiResult } from "../http/api-event.js";
+import { auditLog } from "../http/audit-middleware.js";
+import { makeDispatcher } from "../http/dispatch.js";
+import { problemErrors } from "../http/error-middleware.js";
+import { logger } from "../logger.js";
+
+/** What the function is built from: everything a test may replace. */
+export interface Dependencies {
+  readonly config: Config;
+  readonly policy: PolicyState;
+  readonly gateway: CacheRuleGateway;
+}
+
+/**
+ * Builds the dependencies once per cold start: config (fails fast on a bad environment), the
+ * policy (a broken one is logged here, at every cold start, and answered with 503), and the
+ * one ECR client with its connection pool.
+ */
+export const buildDependencies = async (
+  env: NodeJS.ProcessEnv = process.env,
+  policyState?: PolicyState,
+): Promise<Dependencies> => {
+  const config = loadConfig(env);
+  const policy = policyState ?? (await loadPolicyState(config.policyFile));
+  if (!policy.ok) {
+    logger.error("policy unavailable: every request will be answered 503", {
+      policySource: policy.source,
+      error: policy.error,
+    });
+  }
+  const client = createEcrClient({
+    region: config.region,
+    attemptTimeoutMs: config.ecrAttemptTimeoutMs,
+  });
+  return { config, policy, gateway: new EcrCacheRuleGateway(client) };
+};
+
+/**
+ * The one function behind every route: the Middy chain, outermost first (Lambda context in the
+ * logs; the audit line and `x-request-id`; problem+json errors), around the dispatcher, which
+ * finds the route in the route table and runs it.
+ */
+export const makeHandler = ({ config, policy, gateway }: Dependencies) =>
+  middy<ApiEvent, ApiResult>()
+    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+    .use(auditLog({ logger }))
+    .use(problemErrors({ logger }))
+    .handler(
+      makeDispatcher({
+        policy,
+        region: config.region,
+        gateway,
+        deadlineMs: config.ecrDeadlineMs,
+      }),
+    );

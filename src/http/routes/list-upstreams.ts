@@ -1,0 +1,24 @@
+import * as z from "zod/mini";
+import { listUpstreams } from "../../domain/list-upstreams.js";
+import { nothing, registryId } from "../request-schemas.js";
+import type { UpstreamListBody } from "../response-schemas.js";
+import { jsonResponse } from "../responses.js";
+import { defineRoute } from "../route.js";
+
+const request = z.object({ path: nothing, query: z.strictObject({ registryId }) });
+
+/** `GET /upstreams?registryId=…`: what the registry may use, in policy order; no ARN shown. */
+export const route = defineRoute(request, ({ policy }) => async ({ query }) => {
+  const answer: UpstreamListBody = {
+    upstreams: listUpstreams(policy, query.registryId).map(
+      ({ upstreamRepositoryPrefixes, aliases, ...view }) => ({
+        ...view,
+        aliases: [...aliases],
+        ...(upstreamRepositoryPrefixes === undefined
+          ? {}
+          : { upstreamRepositoryPrefixes: [...upstreamRepositoryPrefixes] }),
+      }),
+    ),
+  };
+  return jsonResponse(200, answer);
+});

@@ -1,0 +1,16 @@
+import * as z from "zod/mini";
+import { loadOpenApiDocument } from "../openapi/document.js";
+import { nothing } from "../request-schemas.js";
+import { jsonResponse } from "../responses.js";
+import { defineRoute } from "../route.js";
+
+const request = z.object({ path: nothing, query: nothing });
+
+/** `GET /openapi.json`: this API's OpenAPI 3.1 document. */
+export const route = defineRoute(request, () => {
+  let document: Promise<Record<string, unknown>> | undefined;
+  return async () => {
+    document ??= loadOpenApiDocument();
+    return jsonResponse(200, await document);
+  };
+});
