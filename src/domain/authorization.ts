@@ -39,8 +39,8 @@ export const authorizeRegistry = (
   }
   trail.authorization = "allowed";
   if (entry.roleArn === undefined) return undefined;
-  const roleAccount = entry.roleArn.split(":")[4];
-  if (roleAccount !== undefined) trail.roleAccount = roleAccount;
+  // arn:<partition>:iam::<account>:role/<name>: the policy check made sure of the shape.
+  trail.roleAccount = entry.roleArn.split(":").slice(4, 5).join("");
   trail.roleSessionName = requestId;
   return { roleArn: entry.roleArn, sessionName: requestId };
 };

@@ -24,11 +24,11 @@ export type RuleJudgement =
 /**
  * The canonical upstream of a stored URL: the allowlist entry's `url` when the URL, once
  * canonicalised, is that entry's url or one of its aliases; else the canonicalised host itself;
- * `undefined` for a value that is no host at all.
+ * a value that is no host at all stays as ECR holds it (and so equals no entry).
  */
-export const canonicalUpstreamOf = (policy: UpstreamPolicy, url: string): string | undefined => {
+export const canonicalUpstreamOf = (policy: UpstreamPolicy, url: string): string => {
   const canonical = canonicaliseUpstream(url);
-  if (!canonical.ok) return undefined;
+  if (!canonical.ok) return url;
   const entry = policy.upstreams.find(
     (e) => e.url === canonical.host || e.aliases.includes(canonical.host),
   );

@@ -94,7 +94,7 @@ export const makeCreateCacheRule = (deps: CreateCacheRuleDeps) => {
       "rule-conflict",
       `${detail} (ECR refused the create: "${conflict.message}")`,
       {
-        ecrCode: conflict.ecrCode ?? "PullThroughCacheRuleAlreadyExistsException",
+        ecrCode: conflict.ecrCode,
         cause: conflict,
       },
     );

@@ -17,7 +17,6 @@ export const makeDeleteCacheRule =
   ({ gateway, policy }: DeleteCacheRuleDeps) =>
   async (context: RequestContext, key: CacheRuleKey, trail: AuditTrail): Promise<CacheRule> => {
     const rule = await gateway.delete(context, key);
-    trail.upstreamCanonical =
-      canonicalUpstreamOf(policy, rule.upstreamRegistryUrl) ?? rule.upstreamRegistryUrl;
+    trail.upstreamCanonical = canonicalUpstreamOf(policy, rule.upstreamRegistryUrl);
     return rule;
   };

@@ -81,7 +81,7 @@ export interface DomainErrorOptions {
   readonly cause?: unknown;
   readonly fields?: readonly FieldError[];
   /** ECR's exception name, for errors that ECR produced: the problem's `code` then. */
-  readonly ecrCode?: string;
+  readonly ecrCode?: string | undefined;
   /** How long ECR asked callers to wait, when it said so. */
   readonly retryAfterSeconds?: number;
 }

@@ -30,8 +30,7 @@ export const makeSyncCacheRule =
   ({ gateway, policy, region }: SyncCacheRuleDeps) =>
   async (context: RequestContext, key: CacheRuleKey, trail: AuditTrail): Promise<SyncResult> => {
     const rule = await gateway.describe(context, key);
-    trail.upstreamCanonical =
-      canonicalUpstreamOf(policy, rule.upstreamRegistryUrl) ?? rule.upstreamRegistryUrl;
+    trail.upstreamCanonical = canonicalUpstreamOf(policy, rule.upstreamRegistryUrl);
     const judgement = judgeRule(policy, region, rule);
     if (judgement.compliance === "not-on-allowlist") {
       trail.policyDecision = "denied";

@@ -27,8 +27,14 @@ export const auditLog = ({ logger }: AuditLogOptions): MiddlewareObj<ApiEvent, A
     const requestId = requestIdOf(event, context);
     if (response !== null) response.headers = { ...response.headers, "x-request-id": requestId };
     const { route, trail, body, startedAt } = requestStateOf(event);
-    const kind = error === null ? undefined : problemKindOf(error);
-    const row = kind === undefined ? undefined : PROBLEM_TABLE[kind];
+    // What the error table says of how the request ended; nothing for an answered one.
+    const failure =
+      error === null
+        ? undefined
+        : {
+            row: PROBLEM_TABLE[problemKindOf(error)],
+            code: problemCodeOf(error, problemKindOf(error)),
+          };
     const identity = event.requestContext?.identity;
     const path = event.pathParameters ?? {};
     logger.info("audit", {
@@ -43,13 +49,13 @@ export const auditLog = ({ logger }: AuditLogOptions): MiddlewareObj<ApiEvent, A
       upstreamRepositoryPrefix: auditText(body?.["upstreamRepositoryPrefix"]),
       upstreamCanonical: trail.upstreamCanonical,
       policyDecision:
-        trail.policyDecision ?? (route?.gated === true ? row?.auditDecision : undefined),
+        trail.policyDecision ?? (route?.gated === true ? failure?.row.auditDecision : undefined),
       dryRun: trail.dryRun,
       authorization: trail.authorization,
       roleAccount: trail.roleAccount,
       roleSessionName: trail.roleSessionName,
-      ecrErrorCode: row?.fromEcr === true ? problemCodeOf(error, kind ?? "internal") : undefined,
-      errorCode: kind === undefined ? undefined : problemCodeOf(error, kind),
+      ecrErrorCode: failure?.row.fromEcr === true ? failure.code : undefined,
+      errorCode: failure?.code,
       status: response?.statusCode,
       durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
     });

@@ -8,8 +8,8 @@ const UNSAFE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/u;
 
-const escaped = (char: string): string =>
-  `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
+// Every unsafe character is one UTF-16 unit, so its char code is its code point.
+const escaped = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
 
 /**
  * A caller-supplied value made safe for the audit line: every unsafe character written as a

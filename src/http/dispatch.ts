@@ -28,12 +28,13 @@ interface Query {
 
 /** Query parameters, each once; `multiValueQueryStringParameters` shows what was repeated. */
 const queryOf = (event: ApiEvent): Query => {
-  const multi: Record<string, string[] | undefined> = event.multiValueQueryStringParameters ?? {};
+  const multi: Record<string, (string | undefined)[] | undefined> =
+    event.multiValueQueryStringParameters ?? {};
   const single: Record<string, string | undefined> = event.queryStringParameters ?? {};
   const values: Record<string, string> = {};
   const repeated: FieldError[] = [];
   for (const name of new Set([...Object.keys(multi), ...Object.keys(single)])) {
-    const given = multi[name] ?? (single[name] === undefined ? [] : [single[name]]);
+    const given = multi[name] ?? [single[name]];
     if (given.length > 1) repeated.push({ field: name, message: "must be given only once" });
     const [first] = given;
     if (first !== undefined) values[name] = first;
@@ -85,8 +86,6 @@ export const makeDispatcher = ({ policy, region, gateway, deadlineMs }: Dispatch
     let handler = handlers.get(route);
     if (handler === undefined) {
       handler = route.load().then((module) => module.bind(services));
-      // A failed load is retried by the next request instead of being remembered.
-      handler.catch(() => handlers.delete(route));
       handlers.set(route, handler);
     }
     return handler;

@@ -24,10 +24,11 @@ export const parseMediaType = (value: string): MediaType | undefined => {
   const match = MEDIA_TYPE.exec(value);
   if (match === null) return undefined;
   const parameters = new Map<string, string>();
-  for (const [, name = "", raw = ""] of (match[2] ?? "").matchAll(PARAMETERS)) {
+  // Both groups always take part in a match; String() only satisfies the index type.
+  for (const [, name = "", raw = ""] of String(match[2]).matchAll(PARAMETERS)) {
     const unquoted = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw;
     // The first of a repeated parameter counts, as most parsers do.
     if (!parameters.has(name.toLowerCase())) parameters.set(name.toLowerCase(), unquoted);
   }
-  return { type: (match[1] ?? "").toLowerCase(), parameters };
+  return { type: String(match[1]).toLowerCase(), parameters };
 };

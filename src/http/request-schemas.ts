@@ -76,38 +76,41 @@ const MAX_NAME_LENGTH = 40;
 const printable = (name: string): string =>
   name.replace(/[^\x20-\x7e]/g, "?").slice(0, MAX_NAME_LENGTH);
 
-/** Edit distance, for "did you mean" on short names only. */
-const distance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
+/**
+ * Whether `a` becomes `b` with at most `edits` single-character insertions, deletions,
+ * substitutions or swaps of neighbours (a plain recursion: `edits` is at most 2 here).
+ */
+const withinEdits = (a: string, b: string, edits: number): boolean => {
+  if (a === b) return true;
+  if (edits === 0) return false;
+  if (a.length > 0 && b.length > 0 && a.charAt(0) === b.charAt(0)) {
+    return withinEdits(a.slice(1), b.slice(1), edits);
   }
-  return previous[b.length] ?? 0;
+  const swapped = a.length > 1 && a.charAt(1) === b.charAt(0) && a.charAt(0) === b.charAt(1);
+  return (
+    (swapped && withinEdits(a.slice(2), b.slice(2), edits - 1)) ||
+    withinEdits(a.slice(1), b, edits - 1) ||
+    withinEdits(a, b.slice(1), edits - 1) ||
+    withinEdits(a.slice(1), b.slice(1), edits - 1)
+  );
 };
 
-/** The known name an unknown one was probably meant to be: same letters in another case, or a typo or two. */
+const MAX_GUESSED_NAME = 64;
+
+/**
+ * The known name an unknown one was probably meant to be: the same letters in another case,
+ * else the first within one edit, else (for names of eight characters or more) within two.
+ */
 export const closestName = (unknown: string, known: readonly string[]): string | undefined => {
-  if (unknown.length > 64) return undefined;
+  if (unknown.length > MAX_GUESSED_NAME) return undefined;
   const lower = unknown.toLowerCase();
-  let best: { name: string; score: number } | undefined;
-  for (const name of known) {
-    const score = name.toLowerCase() === lower ? 0 : distance(lower, name.toLowerCase());
-    if (
-      score <= Math.max(1, Math.floor(name.length / 4)) &&
-      (best === undefined || score < best.score)
-    ) {
-      best = { name, score };
-    }
+  for (const edits of [0, 1, 2]) {
+    const match = known.find(
+      (name) => (edits < 2 || name.length >= 8) && withinEdits(lower, name.toLowerCase(), edits),
+    );
+    if (match !== undefined) return match;
   }
-  return best?.name;
+  return undefined;
 };
 
 type Section = "path" | "query" | "body";

@@ -17,8 +17,8 @@ export interface SuccessAnswer {
   /** The body's schema; several when the answer is one of them (a create's 200 or its dry run). */
   readonly schema: ResponseSchemaName | readonly ResponseSchemaName[];
   readonly description: string;
-  /** The answer carries a `Location` header (a created or retried rule). */
-  readonly location?: boolean;
+  /** The answer carries a `Location` header: always (`required`) or when it names a rule. */
+  readonly location?: "required" | "when-a-rule";
 }
 
 /**
@@ -51,7 +51,9 @@ export interface RouteDefinition {
 
 const RULES = "/registries/{registryId}/cache-rules";
 const RULE = `${RULES}/{ecrRepositoryPrefix}`;
+// What any route that calls ECR can meet, besides its own answers.
 const ecrFailures: readonly ProblemKind[] = [
+  "ecr-rejected-request",
   "ecr-throttled",
   "ecr-access-denied",
   "ecr-unavailable",
@@ -79,13 +81,18 @@ export const ROUTES: readonly RouteDefinition[] = [
       "ecr:ValidatePullThroughCacheRule",
     ],
     answers: [
-      { status: 201, schema: "CreatedRule", description: "The rule was created.", location: true },
+      {
+        status: 201,
+        schema: "CreatedRule",
+        description: "The rule was created.",
+        location: "required",
+      },
       {
         status: 200,
         schema: ["CreatedRule", "DryRun"],
         description:
-          "A retry: the prefix already holds exactly this rule (with ?dryRun=true: the preview, a DryRun body).",
-        location: true,
+          "A retry: the prefix already holds exactly this rule (with ?dryRun=true: the preview, a DryRun body, without Location).",
+        location: "when-a-rule",
       },
     ],
     problems: [
@@ -93,7 +100,6 @@ export const ROUTES: readonly RouteDefinition[] = [
       "payload-too-large",
       "unsupported-media-type",
       "upstream-not-allowed",
-      "ecr-rejected-request",
       "upstream-unusable",
       "rule-conflict",
       "rule-quota-exceeded",
@@ -167,7 +173,6 @@ export const ROUTES: readonly RouteDefinition[] = [
       "upstream-not-allowed",
       "rule-not-found",
       "cannot-remove-credential",
-      "ecr-rejected-request",
       "upstream-unusable",
       ...ecrFailures,
     ],

@@ -139,8 +139,8 @@ describe("canonicalUpstreamOf", () => {
     expect(canonicalUpstreamOf(policy, stored)).toBe(canonical);
   });
 
-  it("gives nothing for a value that is no host", () => {
-    expect(canonicalUpstreamOf(policy, "quay.io:443")).toBeUndefined();
+  it("gives back a value that is no host as stored, so that it equals no entry", () => {
+    expect(canonicalUpstreamOf(policy, "quay.io:443")).toBe("quay.io:443");
   });
 });
 

@@ -167,6 +167,20 @@ describe("createCacheRule", () => {
       });
     });
 
+    it("names the upstream prefix of the rule that holds the prefix", async () => {
+      gateway.seed(
+        existingRule("444455556666.dkr.ecr.eu-west-1.amazonaws.com", {
+          upstreamRepositoryPrefix: "golden",
+        }),
+      );
+
+      await expect(create("quay.io")).rejects.toMatchObject({
+        message: expect.stringContaining(
+          "for upstream '444455556666.dkr.ecr.eu-west-1.amazonaws.com' (upstream prefix 'golden'), not for 'quay.io'",
+        ),
+      });
+    });
+
     it("reports a conflict pointing to sync when only the credential differs", async () => {
       gateway.seed(existingRule("registry-1.docker.io", { credentialArn: "arn:old" }));
 

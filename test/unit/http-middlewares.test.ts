@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { Request } from "@middy/core";
 import fc from "fast-check";
 import { describe, expect, it, onTestFinished } from "vitest";
+import * as z from "zod/mini";
 import { DomainError } from "../../src/domain/errors.js";
 import { type ApiEvent, type ApiResult, headerValues } from "../../src/http/api-event.js";
 import { auditLog } from "../../src/http/audit-middleware.js";
@@ -9,7 +10,7 @@ import { auditText, MAX_AUDIT_TEXT } from "../../src/http/audit-text.js";
 import { problemErrors } from "../../src/http/error-middleware.js";
 import { parseMediaType } from "../../src/http/media-type.js";
 import { decodePageToken, encodePageToken } from "../../src/http/page-token.js";
-import { closestName } from "../../src/http/request-schemas.js";
+import { closestName, requestParser } from "../../src/http/request-schemas.js";
 import { requestStateOf } from "../../src/http/request-state.js";
 import { basePathOf, cacheRuleBody } from "../../src/http/responses.js";
 import { findRoute } from "../../src/http/route-table.js";
@@ -231,6 +232,16 @@ describe("page tokens", () => {
   ])("refuse a token that is %s", (_, token) => {
     expect(() => decodePageToken(token, "123456789012")).toThrow(
       expect.objectContaining({ kind: "invalid-request" }),
+    );
+  });
+});
+
+describe("requestParser", () => {
+  it("reports an unknown member outside path, query and body as an unknown field", () => {
+    const parse = requestParser(z.strictObject({ path: z.strictObject({}) }));
+
+    expect(() => parse({ path: {}, query: {} })).toThrow(
+      expect.objectContaining({ fields: [{ field: "query", message: "is not a known field" }] }),
     );
   });
 });

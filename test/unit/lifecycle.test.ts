@@ -73,6 +73,18 @@ describe("deleteCacheRule", () => {
     expect(trail).toEqual({ upstreamCanonical: "evil.example.com" });
   });
 
+  it("records a stored value that is no host as ECR holds it", async () => {
+    gateway.seed(rule("odd", "quay.io:443"));
+
+    await makeDeleteCacheRule({ gateway, policy: samplePolicy })(
+      context,
+      { registryId: REGISTRY_ID, ecrRepositoryPrefix: "odd" },
+      trail,
+    );
+
+    expect(trail.upstreamCanonical).toBe("quay.io:443");
+  });
+
   it("records an alias as its canonical upstream", async () => {
     gateway.seed(rule("hub", "docker.io"));
 
@@ -190,6 +202,37 @@ describe("syncCacheRule: bringing a rule in line with the policy", () => {
     expect(trail).toEqual({ upstreamCanonical: "registry-1.docker.io", policyDecision: "allowed" });
   });
 
+  it("updates a drifted custom role of an ECR upstream", async () => {
+    const CENTRAL = "444455556666.dkr.ecr.eu-west-1.amazonaws.com";
+    const policy: UpstreamPolicy = {
+      version: 1,
+      upstreams: [
+        {
+          url: CENTRAL,
+          aliases: [],
+          upstreamRegistry: "ecr",
+          customRoleArn: "arn:aws:iam::{registryId}:role/central",
+        },
+      ],
+    };
+    gateway.seed(rule("central", CENTRAL, { customRoleArn: "arn:aws:iam::123456789012:role/old" }));
+
+    const result = await makeSyncCacheRule({ gateway, policy, region: REGION })(
+      context,
+      { registryId: REGISTRY_ID, ecrRepositoryPrefix: "central" },
+      trail,
+    );
+
+    expect(gateway.inputsOf("update")).toEqual([
+      {
+        registryId: REGISTRY_ID,
+        ecrRepositoryPrefix: "central",
+        customRoleArn: "arn:aws:iam::123456789012:role/central",
+      },
+    ]);
+    expect(result.rule.customRoleArn).toBe("arn:aws:iam::123456789012:role/central");
+  });
+
   it("adds the credential to a rule that lacks it", async () => {
     gateway.seed(rule("hub", "docker.io"));
 
@@ -232,6 +275,35 @@ describe("syncCacheRule: bringing a rule in line with the policy", () => {
       message: expect.stringContaining(`a ${word} that the policy no longer binds`),
     });
     expect(gateway.inputsOf("update")).toEqual([]);
+  });
+
+  it("names the upstream prefix of a rule it will not fix", async () => {
+    gateway.seed(rule("central", "public.ecr.aws", { upstreamRepositoryPrefix: "golden" }));
+
+    await expect(sync("central")).rejects.toMatchObject({
+      message: expect.stringContaining("'public.ecr.aws' (upstream prefix 'golden') is not on"),
+    });
+  });
+
+  it("keeps what the rule had where ECR's update answer says nothing", async () => {
+    class TerseGateway extends InMemoryCacheRuleGateway {
+      override async update(...args: Parameters<InMemoryCacheRuleGateway["update"]>) {
+        const { registryId, ecrRepositoryPrefix } = await super.update(...args);
+        return { registryId, ecrRepositoryPrefix };
+      }
+    }
+    const terse = new TerseGateway().seed(rule("hub", "docker.io", { updatedAt: new Date(1) }));
+
+    const result = await makeSyncCacheRule({
+      gateway: terse,
+      policy: samplePolicy,
+      region: REGION,
+    })(context, { registryId: REGISTRY_ID, ecrRepositoryPrefix: "hub" }, trail);
+
+    expect(result).toEqual({
+      sync: "updated",
+      rule: rule("hub", "docker.io", { updatedAt: new Date(1) }),
+    });
   });
 
   it("answers 404 for no rule, and passes ECR's errors on", async () => {

@@ -48,7 +48,8 @@ const parametersOf = (request: z.ZodMiniType): Json[] => {
     if (part?._zod.def.type !== "object") continue;
     const object = jsonSchema(part);
     const required = new Set((object["required"] as string[] | undefined) ?? []);
-    const properties = (object["properties"] as Record<string, Json> | undefined) ?? {};
+    // zod writes `properties` for every object, `required` only when something is.
+    const properties = object["properties"] as Record<string, Json>;
     for (const [name, schema] of Object.entries(properties)) {
       parameters.push({
         name,
@@ -105,6 +106,7 @@ const codesOf = (kinds: readonly ProblemKind[]): string[] => {
 const requestIdHeader = {
   "x-request-id": {
     description: "The request id: the audit log line of this request holds it too.",
+    required: true,
     schema: { type: "string" },
   },
 };
@@ -167,14 +169,15 @@ const successResponses = (route: RouteDefinition): Record<string, Json> =>
           description: answer.description,
           headers: {
             ...requestIdHeader,
-            ...(answer.location === true
-              ? {
+            ...(answer.location === undefined
+              ? {}
+              : {
                   Location: {
                     description: "Where the rule is read, behind the base path the caller used.",
+                    required: answer.location === "required",
                     schema: { type: "string" },
                   },
-                }
-              : {}),
+                }),
           },
           content: {
             "application/json": { schema: refs.length === 1 ? refs[0] : { oneOf: refs } },
@@ -184,10 +187,12 @@ const successResponses = (route: RouteDefinition): Record<string, Json> =>
     }),
   );
 
-/** The OpenAPI 3.1 document of every route in {@link ROUTES}. */
-export const buildOpenApiDocument = async (): Promise<Json> => {
+/** The OpenAPI 3.1 document of every route in `routes` (the route table by default). */
+export const buildOpenApiDocument = async (
+  routes: readonly RouteDefinition[] = ROUTES,
+): Promise<Json> => {
   const paths: Record<string, Record<string, Json>> = {};
-  for (const route of ROUTES) {
+  for (const route of routes) {
     const { request } = await route.load();
     const body = sectionOf(request, "body");
     const operation: Json = {

@@ -11,13 +11,14 @@ export const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
 
 const limit = z.optional(
-  z.string().check(
-    z.regex(/^[1-9][0-9]{0,2}$/, `must be a whole number from 1 to ${MAX_LIMIT}`),
-    z.refine(
-      (value) => Number(value) <= MAX_LIMIT,
-      `must be a whole number from 1 to ${MAX_LIMIT}`,
+  z
+    .string()
+    .check(
+      z.refine(
+        (value) => /^[1-9][0-9]{0,2}$/.test(value) && Number(value) <= MAX_LIMIT,
+        `must be a whole number from 1 to ${MAX_LIMIT}`,
+      ),
     ),
-  ),
 );
 
 const request = z.object({
