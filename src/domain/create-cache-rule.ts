@@ -4,6 +4,7 @@ import type { CacheRule, CacheRuleGateway, CacheRuleSpec } from "./cache-rule.js
 import { isSameRule, isSameUpstream } from "./compliance.js";
 import { DomainError, isDomainError } from "./errors.js";
 import { type RequestContext, remainingMs } from "./request-context.js";
+import { explainSecretError } from "./secret-errors.js";
 
 export type { CreateCacheRuleCommand } from "./admission.js";
 
@@ -110,7 +111,8 @@ export const makeCreateCacheRule = (deps: CreateCacheRuleDeps) => {
     try {
       rule = await gateway.create(context, spec);
     } catch (error) {
-      if (!isDomainError(error, "rule-conflict")) throw error;
+      if (!isDomainError(error, "rule-conflict"))
+        throw explainSecretError(error, spec.credentialArn);
       return resolveConflict(context, spec, error);
     }
     if (!binds(spec)) return { status: "created", rule };

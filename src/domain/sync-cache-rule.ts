@@ -3,6 +3,7 @@ import type { CacheRule, CacheRuleGateway, CacheRuleKey } from "./cache-rule.js"
 import { canonicalUpstreamOf, judgeRule } from "./compliance.js";
 import { DomainError } from "./errors.js";
 import type { RequestContext } from "./request-context.js";
+import { explainSecretError } from "./secret-errors.js";
 import type { UpstreamPolicy } from "./upstream-policy.js";
 
 export interface SyncResult {
@@ -53,7 +54,9 @@ export const makeSyncCacheRule =
         `The rule has a ${removes.join(" and a ")} that the policy no longer binds, and ECR cannot remove one from a rule: delete the rule and create it again.`,
       );
     }
-    const updated = await gateway.update(context, { ...key, ...expected });
+    const updated = await gateway
+      .update(context, { ...key, ...expected })
+      .catch((error: unknown) => Promise.reject(explainSecretError(error, expected.credentialArn)));
     return {
       sync: "updated",
       rule: {

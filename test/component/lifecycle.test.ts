@@ -821,3 +821,39 @@ describe("a validation without failure", () => {
     });
   });
 });
+
+describe("answers that are not ECR's", () => {
+  it.each([
+    ["a createdAt past any date", new Date(1e300 * 1000)],
+    ["a createdAt before any date", new Date(-1e15 * 1000)],
+  ])("are a 502 for %s, not a 500", async (_, createdAt) => {
+    ecr
+      .on(DescribePullThroughCacheRulesCommand)
+      .resolves({ pullThroughCacheRules: [stored("ab", "quay.io", { createdAt })] });
+
+    const response = await invoke(getRuleEvent(REGISTRY, "ab"));
+
+    expect(response.statusCode).toBe(502);
+    expect(json(response.body)).toMatchObject({ code: "EcrUnavailable" });
+  });
+});
+
+describe("ECR's secret errors", () => {
+  it("name the secret the policy binds and what must be true of it", async () => {
+    ecr
+      .on(CreatePullThroughCacheRuleCommand)
+      .rejects(new SecretNotFoundException({ message: "Secret not found", ...metadata }));
+
+    const response = await invoke(
+      createRuleEvent({ ecrRepositoryPrefix: "hub", upstreamRegistryUrl: "docker.io" }),
+    );
+
+    expect(response.statusCode).toBe(422);
+    expect(json(response.body)).toMatchObject({
+      code: "SecretNotFoundException",
+      detail: expect.stringContaining(
+        "the policy binds the secret 'ecr-pullthroughcache/docker-hub' in account 123456789012, Region eu-west-1",
+      ),
+    });
+  });
+});

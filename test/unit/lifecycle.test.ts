@@ -2,11 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { AuditTrail } from "../../src/domain/audit-trail.js";
 import { authorizeRegistry } from "../../src/domain/authorization.js";
 import type { CacheRule } from "../../src/domain/cache-rule.js";
+import { makeCreateCacheRule } from "../../src/domain/create-cache-rule.js";
 import { makeDeleteCacheRule } from "../../src/domain/delete-cache-rule.js";
 import { makeDryRunCacheRule } from "../../src/domain/dry-run-cache-rule.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { makeListCacheRules } from "../../src/domain/list-cache-rules.js";
 import { listUpstreams } from "../../src/domain/list-upstreams.js";
+import { explainSecretError } from "../../src/domain/secret-errors.js";
 import { makeSyncCacheRule } from "../../src/domain/sync-cache-rule.js";
 import type { UpstreamPolicy } from "../../src/domain/upstream-policy.js";
 import { InMemoryCacheRuleGateway, UPDATED_AT } from "../fixtures/in-memory-gateway.js";
@@ -314,7 +316,11 @@ describe("syncCacheRule: bringing a rule in line with the policy", () => {
       ecrCode: "SecretNotFoundException",
     });
     gateway.failNext("update", secret);
-    await expect(sync("hub")).rejects.toBe(secret);
+    await expect(sync("hub")).rejects.toMatchObject({
+      kind: "upstream-unusable",
+      ecrCode: "SecretNotFoundException",
+      cause: secret,
+    });
   });
 });
 
@@ -418,5 +424,70 @@ describe("authorizeRegistry", () => {
       authorizeRegistry(onboarded, REGISTRY_ID, caller("111122223333"), "req", trail),
     ).toBeUndefined();
     expect(trail).toEqual({ authorization: "allowed" });
+  });
+});
+
+describe("explainSecretError", () => {
+  const secret = `arn:aws:secretsmanager:eu-west-1:${REGISTRY_ID}:secret:ecr-pullthroughcache/docker-hub`;
+
+  it.each([
+    ["SecretNotFoundException", "ECR found no such secret"],
+    ["UnableToAccessSecretException", "ECR may not read that secret"],
+    ["UnableToDecryptSecretValueException", "ECR could not decrypt that secret"],
+  ])("names the bound secret and what must be true of it for %s", (ecrCode, trouble) => {
+    const explained = explainSecretError(
+      new DomainError("upstream-unusable", "ECR's words", { ecrCode }),
+      secret,
+    );
+
+    expect(explained).toMatchObject({
+      kind: "upstream-unusable",
+      ecrCode,
+      message: `${trouble}: for this upstream the policy binds the secret 'ecr-pullthroughcache/docker-hub' in account ${REGISTRY_ID}, Region eu-west-1. It must exist there under exactly that name (ECR requires names starting with ecr-pullthroughcache/), in the registry's own account and Region, encrypted with the default aws/secretsmanager key; the platform team creates it. (ECR: "ECR's words")`,
+    });
+  });
+
+  it.each([
+    [
+      "another ECR error",
+      new DomainError("upstream-unusable", "x", {
+        ecrCode: "UnsupportedUpstreamRegistryException",
+      }),
+      secret,
+    ],
+    ["an error without ECR's name", new DomainError("ecr-timeout", "slow"), secret],
+    [
+      "a secret error where the policy binds none",
+      new DomainError("upstream-unusable", "x", { ecrCode: "SecretNotFoundException" }),
+      undefined,
+    ],
+    ["something that is no domain error", new TypeError("bug"), secret],
+  ])("passes %s unchanged", (_, error, credentialArn) => {
+    expect(explainSecretError(error, credentialArn)).toBe(error);
+  });
+
+  it("is what create and sync answer ECR's secret errors with", async () => {
+    const missing = () =>
+      new DomainError("upstream-unusable", "no secret", { ecrCode: "SecretNotFoundException" });
+    gateway.failNext("create", missing()).seed(rule("hub", "docker.io"));
+    gateway.failNext("update", missing());
+
+    const create = makeCreateCacheRule({ gateway, policy: samplePolicy, region: REGION })(
+      context,
+      { registryId: REGISTRY_ID, ecrRepositoryPrefix: "new", upstreamRegistryUrl: "docker.io" },
+      trail,
+    );
+    const sync = makeSyncCacheRule({ gateway, policy: samplePolicy, region: REGION })(
+      context,
+      { registryId: REGISTRY_ID, ecrRepositoryPrefix: "hub" },
+      trail,
+    );
+
+    await expect(create).rejects.toMatchObject({
+      message: expect.stringContaining("the policy binds the secret"),
+    });
+    await expect(sync).rejects.toMatchObject({
+      message: expect.stringContaining("the policy binds the secret"),
+    });
   });
 });
