@@ -21,7 +21,7 @@ import type {
 } from "../domain/cache-rule.js";
 import { DomainError } from "../domain/errors.js";
 import type { RequestContext } from "../domain/request-context.js";
-import { registerDeadline } from "./ecr-client.js";
+import { withinDeadline } from "./aws-deadline.js";
 import { translateEcrError } from "./ecr-errors.js";
 
 const UPSTREAM_REGISTRIES: readonly string[] = Object.values(UpstreamRegistry);
@@ -208,33 +208,19 @@ export class EcrCacheRuleGateway implements CacheRuleGateway {
   }
 
   /**
-   * Sends one command inside the request's deadline. The SDK honours the signal between and
-   * during attempts; the race guarantees the deadline even where it does not (credential
-   * resolution, a retry's back-off).
+   * Sends one command inside the request's deadline. The client comes first: a role's session
+   * keeps to the same deadline itself, and answers its own failures (`AssumeRoleFailed`).
    */
   async #send<T>(
     context: RequestContext,
     call: (client: ECRClient, abortSignal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const { signal, expiresAt } = context.deadline;
-    if (signal.aborted) throw translateEcrError(signal.reason, true);
-    registerDeadline(signal, expiresAt);
-    let onAbort: (() => void) | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      onAbort = () =>
-        reject(
-          new DomainError("ecr-timeout", "ECR did not answer in time.", { cause: signal.reason }),
-        );
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      const client = await Promise.race([this.#clientFor(context), deadline]);
-      return await Promise.race([call(client, signal), deadline]);
-    } catch (error) {
-      if (error instanceof DomainError) throw error;
-      throw translateEcrError(error, signal.aborted);
-    } finally {
-      if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
-    }
+    const client = await this.#clientFor(context);
+    return withinDeadline(
+      context.deadline,
+      (abortSignal) => call(client, abortSignal),
+      translateEcrError,
+      (error): error is DomainError => error instanceof DomainError,
+    );
   }
 }

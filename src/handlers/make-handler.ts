@@ -3,6 +3,7 @@ import middy from "@middy/core";
 import { EcrCacheRuleGateway } from "../adapters/ecr-cache-rule-gateway.js";
 import { createEcrClient } from "../adapters/ecr-client.js";
 import { loadPolicyState, type PolicyState } from "../adapters/policy-source.js";
+import { registryClients } from "../adapters/registry-clients.js";
 import { type Config, loadConfig } from "../config.js";
 import type { CacheRuleGateway } from "../domain/cache-rule.js";
 import type { ApiEvent, ApiResult } from "../http/api-event.js";
@@ -20,8 +21,8 @@ export interface Dependencies {
 
 /**
  * Builds the dependencies once per cold start: config (fails fast on a bad environment), the
- * policy (a broken one is logged here, at every cold start, and answered with 503), and the
- * one ECR client with its connection pool.
+ * policy (a broken one is logged here, at every cold start, and answered with 503), the one ECR
+ * client with its connection pool, and the STS client when a registry has a role.
  */
 export const buildDependencies = async (
   env: NodeJS.ProcessEnv = process.env,
@@ -35,11 +36,20 @@ export const buildDependencies = async (
       error: policy.error,
     });
   }
-  const client = createEcrClient({
-    region: config.region,
-    attemptTimeoutMs: config.ecrAttemptTimeoutMs,
-  });
-  return { config, policy, gateway: new EcrCacheRuleGateway(client) };
+  const clientOptions = { region: config.region, attemptTimeoutMs: config.ecrAttemptTimeoutMs };
+  const client = createEcrClient(clientOptions);
+  // STS only for a policy that onboards a registry with a role: a one-account install never
+  // loads its client.
+  const needsRoles =
+    policy.ok && policy.policy.registries?.some((entry) => entry.roleArn !== undefined);
+  const assumeRole = needsRoles
+    ? (await import("../adapters/role-sessions.js")).createRoleSessions(clientOptions)
+    : undefined;
+  return {
+    config,
+    policy,
+    gateway: new EcrCacheRuleGateway(registryClients(client, clientOptions, assumeRole)),
+  };
 };
 
 /**

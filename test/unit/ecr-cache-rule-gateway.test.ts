@@ -19,8 +19,8 @@ import {
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { DeadlineAwareRetryStrategy } from "../../src/adapters/aws-deadline.js";
 import { EcrCacheRuleGateway } from "../../src/adapters/ecr-cache-rule-gateway.js";
-import { DeadlineAwareRetryStrategy } from "../../src/adapters/ecr-client.js";
 import { sanitiseEcrMessage } from "../../src/adapters/ecr-errors.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { startDeadline } from "../../src/domain/request-context.js";
@@ -469,10 +469,12 @@ describe("the request's deadline", () => {
     expect(second.kind).toBe("ecr-timeout");
   });
 
-  it("waits for the client a request's calls go through, within the deadline", async () => {
-    const slow = new EcrCacheRuleGateway(() => new Promise<ECRClient>(() => {}));
+  it("passes on the failure of the client a request's calls go through, unchanged", async () => {
+    const refused = new DomainError("role-timeout", "STS did not answer in time.");
+    const roleless = new EcrCacheRuleGateway(() => Promise.reject(refused));
 
-    expect((await caught(slow.describe(context(30), key))).kind).toBe("ecr-timeout");
+    expect(await caught(roleless.describe(context(), key))).toBe(refused);
+    expect(ecr.commandCalls(DescribePullThroughCacheRulesCommand)).toEqual([]);
   });
 });
 
