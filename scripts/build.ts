@@ -8,6 +8,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type BuildOptions, build as esbuild, type Metafile, type Plugin } from "esbuild";
 import { parse } from "yaml";
@@ -218,7 +219,12 @@ const isMain =
 
 if (isMain) {
   try {
-    const result = await build();
+    // `--policy <file>`: the policy to inline instead of policies/upstream-registries.yaml (the
+    // serverless plugin passes the `policyFile` param here).
+    const { values } = parseArgs({ options: { policy: { type: "string" } }, strict: true });
+    const result = await build(
+      values.policy === undefined ? {} : { policyFile: resolve(ROOT, values.policy) },
+    );
     for (const size of result.functions) console.log(formatSize(size));
     console.log(
       `build: ${result.functions.length} functions in ${Math.round(result.durationMs)} ms`,

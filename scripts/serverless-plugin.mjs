@@ -82,10 +82,13 @@ class EcrCacheRulesPlugin {
 
   build() {
     const serviceDir = this.serverless.serviceDir;
-    const result = spawnSync(process.execPath, ["--import", "tsx", join("scripts", "build.ts")], {
-      cwd: serviceDir,
-      stdio: "inherit",
-    });
+    // The same policy file the role's statements are made from (custom.bundledPolicy).
+    const policy = this.serverless.service.custom?.bundledPolicy;
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join("scripts", "build.ts"), ...(policy ? ["--policy", policy] : [])],
+      { cwd: serviceDir, stdio: "inherit" },
+    );
     if (result.error !== undefined)
       this.fail(`npm run build could not start: ${result.error.message}`);
     if (result.status !== 0) this.fail("npm run build failed; nothing was packaged.");

@@ -1,8 +1,8 @@
 /**
  * The route table (src/http/route-table.ts) as serverless.yml needs it, so that a route is
  * declared in one place: `${file(./scripts/serverless-routes.cjs):events}` gives the function one
- * API Gateway method per route (AWS_IAM), and `…:ecrActions` the ECR actions its role holds,
- * exactly those the routes use.
+ * API Gateway method per route (AWS_IAM). (The role's ECR actions come from the same table, in
+ * serverless-iam.cjs.)
  *
  * CommonJS because serverless resolves `${file()}` with require(); the table is TypeScript, loaded
  * through tsx's API (its module only imports types, so nothing else loads).
@@ -19,6 +19,5 @@ module.exports = async () => {
     events: ROUTES.map((route) => ({
       http: { path: route.resource, method: route.method.toLowerCase(), authorizer: "aws_iam" },
     })),
-    ecrActions: [...new Set(ROUTES.flatMap((route) => route.ecrActions))].sort(),
   };
 };
