@@ -1,4 +1,4 @@
-import { UpstreamRegistry as UpstreamRegistryEnum } from "@aws-sdk/client-ecr";
+import { checkBinding, classifyUpstream, UPSTREAM_REGISTRIES } from "./upstreams.js";
 import {
   checkRange,
   checkString,
@@ -24,45 +24,16 @@ export type EcrOperation = (typeof ECR_OPERATIONS)[number];
 export const isEcrOperation = (name: string): name is EcrOperation =>
   (ECR_OPERATIONS as readonly string[]).includes(name);
 
-// The values ECR accepts are the SDK model's enum: one list for the service and the emulator.
-const UPSTREAM_REGISTRIES: readonly string[] = Object.values(UpstreamRegistryEnum);
-
-type UpstreamRegistry = UpstreamRegistryEnum;
-
-interface UpstreamKind {
-  readonly registry: UpstreamRegistry;
-  /** ECR refuses to create a rule for these upstreams without a Secrets Manager credential. */
-  readonly requiresCredential: boolean;
-}
-
-const KNOWN_HOSTS: ReadonlyMap<string, UpstreamKind> = new Map<string, UpstreamKind>([
-  ["public.ecr.aws", { registry: "ecr-public", requiresCredential: false }],
-  ["registry.k8s.io", { registry: "k8s", requiresCredential: false }],
-  ["quay.io", { registry: "quay", requiresCredential: false }],
-  ["registry-1.docker.io", { registry: "docker-hub", requiresCredential: true }],
-  ["ghcr.io", { registry: "github-container-registry", requiresCredential: true }],
-  ["registry.gitlab.com", { registry: "gitlab-container-registry", requiresCredential: true }],
-  ["cgr.dev", { registry: "chainguard", requiresCredential: false }],
-]);
-
-const AZURE_HOST = /^[a-z0-9]+\.azurecr\.io$/;
-const PRIVATE_ECR_HOST = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/;
-
-const classifyUpstream = (url: string): UpstreamKind | undefined => {
-  const known = KNOWN_HOSTS.get(url);
-  if (known !== undefined) return known;
-  if (AZURE_HOST.test(url))
-    return { registry: "azure-container-registry", requiresCredential: true };
-  if (PRIVATE_ECR_HOST.test(url)) return { registry: "ecr", requiresCredential: false };
-  return undefined;
-};
-
 const PREFIX = pattern("^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$");
 const REGISTRY_ID = pattern("[0-9]{12}");
 const CREDENTIAL_ARN = pattern(
   "^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$",
 );
 const PREFIX_CONSTRAINTS = { min: 2, max: 30, pattern: PREFIX } as const;
+// ECR's rule for the upstream side allows `__` and runs of `-`, which the cache side does not.
+const UPSTREAM_PREFIX = pattern(
+  "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$",
+);
 
 const MAX_RULES_PER_REGISTRY = 50;
 const DEFAULT_PAGE_SIZE = 100;
@@ -134,6 +105,19 @@ const ruleFields = (rule: StoredRule): JsonObject => ({
   customRoleArn: rule.customRoleArn,
   upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
 });
+
+// The emulator cannot reach upstreams, secrets or roles, so the only failures it can know about
+// are a missing credential or role (possible only for seeded rules).
+const knownFailure = (rule: StoredRule): string | undefined => {
+  const kind = classifyUpstream(rule.upstreamRegistryUrl);
+  if (kind?.requiresCredential === true && rule.credentialArn === undefined) {
+    return `The upstream registry ${rule.upstreamRegistryUrl} requires authentication but the pull through cache rule has no credentialArn.`;
+  }
+  if (kind?.registry === "ecr" && rule.customRoleArn === undefined) {
+    return `The ecr upstream registry ${rule.upstreamRegistryUrl} requires a customRoleArn but the pull through cache rule has none.`;
+  }
+  return undefined;
+};
 
 const describeRule = (rule: StoredRule): JsonObject => ({
   ...ruleFields(rule),
@@ -241,6 +225,11 @@ export class RuleStore {
     checkString(violations, "upstreamRegistry", upstreamRegistry, { oneOf: UPSTREAM_REGISTRIES });
     checkString(violations, "credentialArn", credentialArn, { pattern: CREDENTIAL_ARN, max: 612 });
     checkString(violations, "customRoleArn", customRoleArn, { max: 2048 });
+    checkString(violations, "upstreamRepositoryPrefix", upstreamRepositoryPrefix, {
+      min: 2,
+      max: 30,
+      pattern: UPSTREAM_PREFIX,
+    });
     violations.throwIfAny();
     const ecrRepositoryPrefix = validated(prefix);
     const upstreamRegistryUrl = validated(url);
@@ -259,12 +248,16 @@ export class RuleStore {
         `Invalid parameter at 'upstreamRegistry' failed to satisfy constraint: 'The upstream registry ${upstreamRegistry} does not match the upstream registry URL ${upstreamRegistryUrl}.'`,
       );
     }
-    if (kind.requiresCredential && credentialArn === undefined) {
-      throw new EcrError(
-        "UnsupportedUpstreamRegistryException",
-        `The upstream registry ${upstreamRegistryUrl} requires authentication. A credentialArn must be supplied to create a pull through cache rule for it.`,
-      );
-    }
+    checkBinding(
+      {
+        operation: "create",
+        registryId: targetRegistry,
+        ecrRepositoryPrefix,
+        upstreamRegistryUrl,
+        kind,
+      },
+      { credentialArn, customRoleArn, upstreamRepositoryPrefix },
+    );
     const rules = this.#rulesOf(targetRegistry);
     if (rules.has(ecrRepositoryPrefix)) {
       throw new EcrError(
@@ -372,10 +365,7 @@ export class RuleStore {
 
   #validate(body: JsonObject): JsonObject {
     const rule = this.#findRule(body);
-    // The emulator cannot reach upstreams or secrets, so the only failure it can know about is
-    // a credential-requiring upstream without a credential (possible only for seeded rules).
-    const needsCredential = classifyUpstream(rule.upstreamRegistryUrl)?.requiresCredential === true;
-    const isValid = !(needsCredential && rule.credentialArn === undefined);
+    const failure = knownFailure(rule);
     return {
       ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
       registryId: rule.registryId,
@@ -383,10 +373,8 @@ export class RuleStore {
       credentialArn: rule.credentialArn,
       customRoleArn: rule.customRoleArn,
       upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
-      isValid,
-      failure: isValid
-        ? undefined
-        : `The upstream registry ${rule.upstreamRegistryUrl} requires authentication but the pull through cache rule has no credentialArn.`,
+      isValid: failure === undefined,
+      failure,
     };
   }
 }

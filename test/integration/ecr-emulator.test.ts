@@ -29,6 +29,10 @@ const DEFAULT_ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "210987654321";
 const CREDENTIAL_ARN =
   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/upstream-AbCdEf";
+const CENTRAL_ECR = "444455556666.dkr.ecr.eu-west-1.amazonaws.com";
+const CENTRAL_ROLE = "arn:aws:iam::123456789012:role/ecr-pullthroughcache-central";
+const UPSTREAM_PREFIX_PATTERN =
+  "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$";
 const PREFIX_PATTERN = "^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$";
 const TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921.";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -127,19 +131,19 @@ describe("CreatePullThroughCacheRule", () => {
 
     // Act
     const created = await createRule({
-      ecrRepositoryPrefix: "ecr-public",
-      upstreamRegistryUrl: "public.ecr.aws",
-      customRoleArn: "arn:aws:iam::123456789012:role/pull-through",
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
+      customRoleArn: CENTRAL_ROLE,
       upstreamRepositoryPrefix: "library",
     });
 
     // Assess
     expect(created).toMatchObject({
-      ecrRepositoryPrefix: "ecr-public",
-      upstreamRegistryUrl: "public.ecr.aws",
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
       registryId: DEFAULT_ACCOUNT,
-      upstreamRegistry: "ecr-public",
-      customRoleArn: "arn:aws:iam::123456789012:role/pull-through",
+      upstreamRegistry: "ecr",
+      customRoleArn: CENTRAL_ROLE,
       upstreamRepositoryPrefix: "library",
       $metadata: { httpStatusCode: 200 },
     });
@@ -166,12 +170,21 @@ describe("CreatePullThroughCacheRule", () => {
     expect(created.ecrRepositoryPrefix).toBe("ROOT");
   });
 
-  it.each<{ url: string; registry: UpstreamRegistry; credentialArn?: string }>([
+  it.each<{
+    url: string;
+    registry: UpstreamRegistry;
+    credentialArn?: string;
+    customRoleArn?: string;
+  }>([
     { url: "public.ecr.aws", registry: "ecr-public" },
     { url: "registry.k8s.io", registry: "k8s" },
     { url: "quay.io", registry: "quay" },
     { url: "cgr.dev", registry: "chainguard" },
-    { url: "111122223333.dkr.ecr.eu-central-1.amazonaws.com", registry: "ecr" },
+    {
+      url: "111122223333.dkr.ecr.eu-central-1.amazonaws.com",
+      registry: "ecr",
+      customRoleArn: CENTRAL_ROLE,
+    },
     { url: "registry-1.docker.io", registry: "docker-hub", credentialArn: CREDENTIAL_ARN },
     { url: "ghcr.io", registry: "github-container-registry", credentialArn: CREDENTIAL_ARN },
     {
@@ -186,17 +199,19 @@ describe("CreatePullThroughCacheRule", () => {
     },
   ])(
     "derives upstreamRegistry $registry from upstreamRegistryUrl $url",
-    async ({ url, registry, credentialArn }) => {
+    async ({ url, registry, credentialArn, customRoleArn }) => {
       // Act
       const created = await createRule({
         ecrRepositoryPrefix: "cache",
         upstreamRegistryUrl: url,
         ...(credentialArn === undefined ? {} : { credentialArn }),
+        ...(customRoleArn === undefined ? {} : { customRoleArn }),
       });
 
       // Assess
       expect(created.upstreamRegistry).toBe(registry);
       expect(created.credentialArn).toBe(credentialArn);
+      expect(created.customRoleArn).toBe(customRoleArn);
     },
   );
 
@@ -335,6 +350,170 @@ describe("CreatePullThroughCacheRule", () => {
     expect(elsewhere.registryId).toBe(OTHER_ACCOUNT);
     const { pullThroughCacheRules } = await describeRules({ maxResults: 1000 });
     expect(pullThroughCacheRules).toHaveLength(50);
+  });
+});
+
+describe("ECR to ECR upstreams", () => {
+  const createCentral = (input: Partial<CreatePullThroughCacheRuleCommandInput>) =>
+    createRule({
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
+      customRoleArn: CENTRAL_ROLE,
+      ...input,
+    });
+
+  it("stores the role and upstream prefix, and Describe returns them", async () => {
+    // Prepare
+    await createCentral({ upstreamRepositoryPrefix: "golden" });
+
+    // Act
+    const { pullThroughCacheRules = [] } = await describeRules();
+
+    // Assess
+    expect(pullThroughCacheRules).toEqual([
+      expect.objectContaining({
+        ecrRepositoryPrefix: "central",
+        upstreamRegistryUrl: CENTRAL_ECR,
+        upstreamRegistry: "ecr",
+        customRoleArn: CENTRAL_ROLE,
+        upstreamRepositoryPrefix: "golden",
+      }),
+    ]);
+    expect(pullThroughCacheRules[0]?.credentialArn).toBeUndefined();
+  });
+
+  it.each<{
+    problem: string;
+    input: Partial<CreatePullThroughCacheRuleCommandInput>;
+    message: string;
+  }>([
+    {
+      problem: "no customRoleArn",
+      input: { customRoleArn: undefined },
+      message: `Invalid parameter at 'customRoleArn' failed to satisfy constraint: 'A customRoleArn is required for the ecr upstream registry ${CENTRAL_ECR}.'`,
+    },
+    {
+      problem: "a customRoleArn that is not an IAM role ARN",
+      input: { customRoleArn: "arn:aws:iam::123456789012:user/ecr" },
+      message:
+        "Invalid parameter at 'customRoleArn' failed to satisfy constraint: 'The customRoleArn arn:aws:iam::123456789012:user/ecr is not a valid IAM role ARN.'",
+    },
+    {
+      problem: "a role in another account than the registry",
+      input: { customRoleArn: "arn:aws:iam::444455556666:role/central" },
+      message:
+        "Invalid parameter at 'customRoleArn' failed to satisfy constraint: 'The customRoleArn arn:aws:iam::444455556666:role/central must be an IAM role in the account of the registry with id '123456789012'.'",
+    },
+    {
+      problem: "a credentialArn",
+      input: { credentialArn: CREDENTIAL_ARN },
+      message: `Invalid parameter at 'credentialArn' failed to satisfy constraint: 'A credentialArn is not supported for the ecr upstream registry ${CENTRAL_ECR}; use a customRoleArn.'`,
+    },
+    {
+      problem: "an upstream prefix other than ROOT on the ROOT prefix",
+      input: { ecrRepositoryPrefix: "ROOT", upstreamRepositoryPrefix: "golden" },
+      message:
+        "Invalid parameter at 'upstreamRepositoryPrefix' failed to satisfy constraint: 'An upstreamRepositoryPrefix other than ROOT can only be set when the ecrRepositoryPrefix is not ROOT.'",
+    },
+  ])("refuses $problem with an InvalidParameterException", async ({ input, message }) => {
+    // Act
+    const error = await rejectionOf(createCentral(input));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error).toMatchObject({ message, $metadata: { httpStatusCode: 400 } });
+    await expect(describeRules()).resolves.toMatchObject({ pullThroughCacheRules: [] });
+  });
+
+  it.each([
+    "ROOT",
+    "ab",
+    "golden/base",
+    "base__images",
+    "base---images",
+    "a.b_c-d/",
+    "a".repeat(30),
+  ])("accepts the upstream prefix %s", async (upstreamRepositoryPrefix) => {
+    // Act
+    const created = await createCentral({ upstreamRepositoryPrefix });
+
+    // Assess
+    expect(created.upstreamRepositoryPrefix).toBe(upstreamRepositoryPrefix);
+  });
+
+  it.each<{ prefix: string; constraint: string }>([
+    { prefix: "a", constraint: "Member must have length greater than or equal to 2" },
+    { prefix: "a".repeat(31), constraint: "Member must have length less than or equal to 30" },
+    {
+      prefix: "Golden",
+      constraint: `Member must satisfy regular expression pattern: ${UPSTREAM_PREFIX_PATTERN}`,
+    },
+    {
+      prefix: "-golden",
+      constraint: `Member must satisfy regular expression pattern: ${UPSTREAM_PREFIX_PATTERN}`,
+    },
+    {
+      prefix: "golden//base",
+      constraint: `Member must satisfy regular expression pattern: ${UPSTREAM_PREFIX_PATTERN}`,
+    },
+  ])(
+    "refuses the upstream prefix $prefix with a ValidationException",
+    async ({ prefix, constraint }) => {
+      // Act
+      const error = await rejectionOf(createCentral({ upstreamRepositoryPrefix: prefix }));
+
+      // Assess
+      expect(error).toBeInstanceOf(ValidationException);
+      expect(error).toMatchObject({
+        message: `1 validation error detected: Value '${prefix}' at 'upstreamRepositoryPrefix' failed to satisfy constraint: ${constraint}`,
+      });
+    },
+  );
+
+  it.each([
+    { url: "quay.io", field: "customRoleArn", input: { customRoleArn: CENTRAL_ROLE } },
+    {
+      url: "public.ecr.aws",
+      field: "upstreamRepositoryPrefix",
+      input: { upstreamRepositoryPrefix: "library" },
+    },
+    {
+      url: "registry-1.docker.io",
+      field: "customRoleArn",
+      input: { credentialArn: CREDENTIAL_ARN, customRoleArn: CENTRAL_ROLE },
+    },
+  ])(
+    "refuses $field for the non-ECR upstream $url with an InvalidParameterException",
+    async ({ url, field, input }) => {
+      // Act
+      const error = await rejectionOf(
+        createRule({ ecrRepositoryPrefix: "cache", upstreamRegistryUrl: url, ...input }),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidParameterException);
+      expect((error as Error).message).toBe(
+        `Invalid parameter at '${field}' failed to satisfy constraint: 'A${field === "customRoleArn" ? "" : "n"} ${field} is only supported for an ecr upstream registry, not for ${url}.'`,
+      );
+    },
+  );
+
+  it("reports a seeded ECR rule without a role as invalid", async () => {
+    // Prepare
+    const seeded = await control("POST", "rules", {
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
+    });
+    expect(seeded.status).toBe(201);
+
+    // Act
+    const result = await ecr.send(
+      new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "central" }),
+    );
+
+    // Assess
+    expect(result.isValid).toBe(false);
+    expect(result.failure).toMatch(/requires a customRoleArn/);
   });
 });
 
