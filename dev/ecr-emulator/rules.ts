@@ -17,6 +17,7 @@ export const ECR_OPERATIONS = [
   "DescribePullThroughCacheRules",
   "DeletePullThroughCacheRule",
   "ValidatePullThroughCacheRule",
+  "UpdatePullThroughCacheRule",
 ] as const;
 
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
@@ -29,6 +30,8 @@ const REGISTRY_ID = pattern("[0-9]{12}");
 const CREDENTIAL_ARN = pattern(
   "^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$",
 );
+const CREDENTIAL_CONSTRAINTS = { pattern: CREDENTIAL_ARN, max: 612 } as const;
+const CUSTOM_ROLE_CONSTRAINTS = { max: 2048 } as const;
 const PREFIX_CONSTRAINTS = { min: 2, max: 30, pattern: PREFIX } as const;
 // ECR's rule for the upstream side allows `__` and runs of `-`, which the cache side does not.
 const UPSTREAM_PREFIX = pattern(
@@ -126,8 +129,8 @@ const describeRule = (rule: StoredRule): JsonObject => ({
 });
 
 /**
- * In-memory pull through cache rules, one ordered map per registry, and the four ECR operations
- * on them with ECR's validation, quota and error answers.
+ * In-memory pull through cache rules, one ordered map per registry, and the ECR operations on
+ * them with ECR's validation, quota and error answers.
  */
 export class RuleStore {
   readonly #defaultRegistryId: string;
@@ -154,6 +157,8 @@ export class RuleStore {
         return this.#delete(body);
       case "ValidatePullThroughCacheRule":
         return this.#validate(body);
+      case "UpdatePullThroughCacheRule":
+        return this.#update(body);
     }
   }
 
@@ -223,8 +228,8 @@ export class RuleStore {
     checkString(violations, "upstreamRegistryUrl", url, { required: true });
     checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
     checkString(violations, "upstreamRegistry", upstreamRegistry, { oneOf: UPSTREAM_REGISTRIES });
-    checkString(violations, "credentialArn", credentialArn, { pattern: CREDENTIAL_ARN, max: 612 });
-    checkString(violations, "customRoleArn", customRoleArn, { max: 2048 });
+    checkString(violations, "credentialArn", credentialArn, CREDENTIAL_CONSTRAINTS);
+    checkString(violations, "customRoleArn", customRoleArn, CUSTOM_ROLE_CONSTRAINTS);
     checkString(violations, "upstreamRepositoryPrefix", upstreamRepositoryPrefix, {
       min: 2,
       max: 30,
@@ -340,7 +345,11 @@ export class RuleStore {
     };
   }
 
-  #findRule(body: JsonObject): StoredRule {
+  /**
+   * Finds the rule a request names, after ECR's checks of the request: `checkMore` adds the
+   * operation's own constraints, so that one ValidationException reports every violation.
+   */
+  #findRule(body: JsonObject, checkMore?: (violations: Violations) => void): StoredRule {
     const prefix = readString(body, "ecrRepositoryPrefix");
     const registryId = readString(body, "registryId");
     const violations = new Violations();
@@ -349,6 +358,7 @@ export class RuleStore {
       ...PREFIX_CONSTRAINTS,
     });
     checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
+    checkMore?.(violations);
     violations.throwIfAny();
     const ecrRepositoryPrefix = validated(prefix);
     const targetRegistry = registryId ?? this.#defaultRegistryId;
@@ -361,6 +371,45 @@ export class RuleStore {
     const rule = this.#findRule(body);
     this.#registries.get(rule.registryId)?.delete(rule.ecrRepositoryPrefix);
     return ruleFields(rule);
+  }
+
+  #update(body: JsonObject): JsonObject {
+    const credentialArn = readString(body, "credentialArn");
+    const customRoleArn = readString(body, "customRoleArn");
+    const rule = this.#findRule(body, (violations) => {
+      checkString(violations, "credentialArn", credentialArn, CREDENTIAL_CONSTRAINTS);
+      checkString(violations, "customRoleArn", customRoleArn, CUSTOM_ROLE_CONSTRAINTS);
+    });
+    const kind = classifyUpstream(rule.upstreamRegistryUrl);
+    // Only seeded rules can have an upstream ECR does not support; nothing constrains them.
+    if (kind !== undefined) {
+      checkBinding(
+        {
+          operation: "update",
+          registryId: rule.registryId,
+          ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
+          upstreamRegistryUrl: rule.upstreamRegistryUrl,
+          kind,
+        },
+        { credentialArn, customRoleArn, upstreamRepositoryPrefix: undefined },
+      );
+    }
+    // Members left out keep their value: ECR never takes a credential or a role away.
+    const updated: StoredRule = {
+      ...rule,
+      credentialArn: credentialArn ?? rule.credentialArn,
+      customRoleArn: customRoleArn ?? rule.customRoleArn,
+      updatedAt: Date.now() / 1000,
+    };
+    this.#rulesOf(rule.registryId).set(rule.ecrRepositoryPrefix, updated);
+    return {
+      ecrRepositoryPrefix: updated.ecrRepositoryPrefix,
+      registryId: updated.registryId,
+      updatedAt: updated.updatedAt,
+      credentialArn: updated.credentialArn,
+      customRoleArn: updated.customRoleArn,
+      upstreamRepositoryPrefix: updated.upstreamRepositoryPrefix,
+    };
   }
 
   #validate(body: JsonObject): JsonObject {

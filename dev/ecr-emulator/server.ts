@@ -126,9 +126,9 @@ const formatUrl = (host: string, port: number): string =>
 
 /**
  * Starts a local Amazon ECR emulator speaking AWS JSON 1.1, enough of it for the pull through
- * cache rule operations of `@aws-sdk/client-ecr` (create, describe, delete, validate), with state
- * kept in memory per registry and a control API under `/__emulator/` for fault injection and for
- * inspecting the requests received.
+ * cache rule operations of `@aws-sdk/client-ecr` (create, describe, update, delete, validate),
+ * with state kept in memory per registry and a control API under `/__emulator/` for fault
+ * injection and for inspecting the requests received.
  */
 export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promise<EcrEmulator> => {
   const host = options.host ?? "127.0.0.1";

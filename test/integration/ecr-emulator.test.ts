@@ -18,6 +18,8 @@ import {
   SecretNotFoundException,
   ServerException,
   UnsupportedUpstreamRegistryException,
+  UpdatePullThroughCacheRuleCommand,
+  type UpdatePullThroughCacheRuleCommandInput,
   type UpstreamRegistry,
   ValidatePullThroughCacheRuleCommand,
   ValidationException,
@@ -29,6 +31,8 @@ const DEFAULT_ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "210987654321";
 const CREDENTIAL_ARN =
   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/upstream-AbCdEf";
+const ROTATED_CREDENTIAL_ARN =
+  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-pullthroughcache/upstream-GhIjKl";
 const CENTRAL_ECR = "444455556666.dkr.ecr.eu-west-1.amazonaws.com";
 const CENTRAL_ROLE = "arn:aws:iam::123456789012:role/ecr-pullthroughcache-central";
 const UPSTREAM_PREFIX_PATTERN =
@@ -108,6 +112,9 @@ const createRule = (input: Partial<CreatePullThroughCacheRuleCommandInput>) =>
 
 const describeRules = (input: DescribePullThroughCacheRulesCommandInput = {}) =>
   ecr.send(new DescribePullThroughCacheRulesCommand(input));
+
+const updateRule = (input: UpdatePullThroughCacheRuleCommandInput) =>
+  ecr.send(new UpdatePullThroughCacheRuleCommand(input));
 
 beforeAll(async () => {
   emulator = await startEcrEmulator({ port: 0 });
@@ -616,6 +623,219 @@ describe("DescribePullThroughCacheRules", () => {
     // Assess
     await expect(call).rejects.toBeInstanceOf(InvalidParameterException);
   });
+});
+
+describe("UpdatePullThroughCacheRule", () => {
+  it("replaces the credential, sets updatedAt and answers in the SDK model's shape", async () => {
+    // Prepare
+    const created = await createRule({
+      ecrRepositoryPrefix: "docker-hub",
+      upstreamRegistryUrl: "registry-1.docker.io",
+      credentialArn: CREDENTIAL_ARN,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    const updated = await updateRule({
+      ecrRepositoryPrefix: "docker-hub",
+      credentialArn: ROTATED_CREDENTIAL_ARN,
+    });
+
+    // Assess
+    expect(updated).toMatchObject({
+      ecrRepositoryPrefix: "docker-hub",
+      registryId: DEFAULT_ACCOUNT,
+      credentialArn: ROTATED_CREDENTIAL_ARN,
+      $metadata: { httpStatusCode: 200 },
+    });
+    expect(updated.customRoleArn).toBeUndefined();
+    expect(updated.updatedAt).toBeInstanceOf(Date);
+    expect(updated.updatedAt?.getTime()).toBeGreaterThan(created.createdAt?.getTime() ?? Infinity);
+    const { pullThroughCacheRules = [] } = await describeRules();
+    expect(pullThroughCacheRules).toHaveLength(1);
+    expect(pullThroughCacheRules[0]).toMatchObject({
+      credentialArn: ROTATED_CREDENTIAL_ARN,
+      upstreamRegistryUrl: "registry-1.docker.io",
+      createdAt: created.createdAt,
+      updatedAt: updated.updatedAt,
+    });
+  });
+
+  it("answers exactly the members of UpdatePullThroughCacheRuleResponse", async () => {
+    // Prepare
+    await createRule({
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
+      customRoleArn: CENTRAL_ROLE,
+      upstreamRepositoryPrefix: "golden",
+    });
+
+    // Act
+    const response = await postEcr(
+      `${TARGET_PREFIX}UpdatePullThroughCacheRule`,
+      JSON.stringify({
+        ecrRepositoryPrefix: "central",
+        customRoleArn: "arn:aws:iam::123456789012:role/other",
+      }),
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual([
+      "customRoleArn",
+      "ecrRepositoryPrefix",
+      "registryId",
+      "updatedAt",
+      "upstreamRepositoryPrefix",
+    ]);
+    expect(body).toMatchObject({
+      customRoleArn: "arn:aws:iam::123456789012:role/other",
+      upstreamRepositoryPrefix: "golden",
+      updatedAt: expect.any(Number),
+    });
+  });
+
+  it("updates the rule in the registry named by registryId only", async () => {
+    // Prepare
+    for (const registryId of [DEFAULT_ACCOUNT, OTHER_ACCOUNT]) {
+      await createRule({
+        registryId,
+        ecrRepositoryPrefix: "ghcr",
+        upstreamRegistryUrl: "ghcr.io",
+        credentialArn: CREDENTIAL_ARN,
+      });
+    }
+
+    // Act
+    await updateRule({
+      registryId: OTHER_ACCOUNT,
+      ecrRepositoryPrefix: "ghcr",
+      credentialArn: ROTATED_CREDENTIAL_ARN,
+    });
+
+    // Assess
+    const own = await describeRules();
+    const other = await describeRules({ registryId: OTHER_ACCOUNT });
+    expect(own.pullThroughCacheRules?.[0]?.credentialArn).toBe(CREDENTIAL_ARN);
+    expect(other.pullThroughCacheRules?.[0]?.credentialArn).toBe(ROTATED_CREDENTIAL_ARN);
+  });
+
+  it("answers PullThroughCacheRuleNotFoundException for a rule that does not exist", async () => {
+    // Act
+    const error = await rejectionOf(
+      updateRule({ ecrRepositoryPrefix: "missing", credentialArn: CREDENTIAL_ARN }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PullThroughCacheRuleNotFoundException);
+    expect((error as Error).message).toBe(
+      "The pull through cache rule with ecrRepositoryPrefix 'missing' does not exist in the registry with id '123456789012'.",
+    );
+  });
+
+  it.each<{ problem: string; input: UpdatePullThroughCacheRuleCommandInput; message: string }>([
+    {
+      problem: "a missing ecrRepositoryPrefix",
+      input: { ecrRepositoryPrefix: undefined, credentialArn: CREDENTIAL_ARN },
+      message:
+        "1 validation error detected: Value null at 'ecrRepositoryPrefix' failed to satisfy constraint: Member must not be null",
+    },
+    {
+      problem: "a credentialArn outside the ecr-pullthroughcache/ namespace",
+      input: {
+        ecrRepositoryPrefix: "docker-hub",
+        credentialArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:other",
+      },
+      message:
+        "1 validation error detected: Value 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:other' at 'credentialArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$",
+    },
+    {
+      problem: "a credentialArn longer than 612 characters",
+      input: {
+        ecrRepositoryPrefix: "docker-hub",
+        credentialArn: `${CREDENTIAL_ARN}${"x".repeat(600)}`,
+      },
+      message: `1 validation error detected: Value '${CREDENTIAL_ARN}${"x".repeat(600)}' at 'credentialArn' failed to satisfy constraint: Member must have length less than or equal to 612`,
+    },
+    {
+      problem: "a customRoleArn longer than 2048 characters and a bad registryId",
+      input: {
+        ecrRepositoryPrefix: "docker-hub",
+        registryId: "1",
+        customRoleArn: `arn:aws:iam::123456789012:role/${"r".repeat(2020)}`,
+      },
+      message: `2 validation errors detected: Value '1' at 'registryId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}; Value 'arn:aws:iam::123456789012:role/${"r".repeat(2020)}' at 'customRoleArn' failed to satisfy constraint: Member must have length less than or equal to 2048`,
+    },
+  ])("rejects $problem with a ValidationException", async ({ input, message }) => {
+    // Act
+    const error = await rejectionOf(updateRule(input));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error).toMatchObject({ message, $metadata: { httpStatusCode: 400 } });
+  });
+
+  it.each<{
+    problem: string;
+    rule: Partial<CreatePullThroughCacheRuleCommandInput>;
+    update: Omit<UpdatePullThroughCacheRuleCommandInput, "ecrRepositoryPrefix">;
+    message: RegExp;
+  }>([
+    {
+      problem: "an update without the credential its upstream requires",
+      rule: { upstreamRegistryUrl: "registry-1.docker.io", credentialArn: CREDENTIAL_ARN },
+      update: {},
+      message:
+        /^Invalid parameter at 'credentialArn' .*requires authentication\. A credentialArn must be supplied to update/,
+    },
+    {
+      problem: "a role for a non-ECR upstream",
+      rule: { upstreamRegistryUrl: "ghcr.io", credentialArn: CREDENTIAL_ARN },
+      update: { credentialArn: ROTATED_CREDENTIAL_ARN, customRoleArn: CENTRAL_ROLE },
+      message: /^Invalid parameter at 'customRoleArn' .*only supported for an ecr upstream/,
+    },
+    {
+      problem: "an update of an ECR rule without a role",
+      rule: { upstreamRegistryUrl: CENTRAL_ECR, customRoleArn: CENTRAL_ROLE },
+      update: {},
+      message: /^Invalid parameter at 'customRoleArn' .*A customRoleArn is required/,
+    },
+    {
+      problem: "a credential for an ECR upstream",
+      rule: { upstreamRegistryUrl: CENTRAL_ECR, customRoleArn: CENTRAL_ROLE },
+      update: { customRoleArn: CENTRAL_ROLE, credentialArn: CREDENTIAL_ARN },
+      message: /^Invalid parameter at 'credentialArn' .*not supported for the ecr upstream/,
+    },
+    {
+      problem: "a malformed role for an ECR upstream",
+      rule: { upstreamRegistryUrl: CENTRAL_ECR, customRoleArn: CENTRAL_ROLE },
+      update: { customRoleArn: "central-role" },
+      message: /^Invalid parameter at 'customRoleArn' .*is not a valid IAM role ARN/,
+    },
+    {
+      problem: "an update naming nothing to change for quay.io",
+      rule: { upstreamRegistryUrl: "quay.io" },
+      update: {},
+      message: /^Invalid parameter at 'credentialArn' .*A credentialArn is required to update/,
+    },
+  ])(
+    "refuses $problem with an InvalidParameterException and keeps the rule",
+    async ({ rule, update, message }) => {
+      // Prepare
+      await createRule({ ecrRepositoryPrefix: "cache", ...rule });
+
+      // Act
+      const error = await rejectionOf(updateRule({ ecrRepositoryPrefix: "cache", ...update }));
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidParameterException);
+      expect((error as Error).message).toMatch(message);
+      const { pullThroughCacheRules = [] } = await describeRules();
+      expect(pullThroughCacheRules[0]?.credentialArn).toBe(rule.credentialArn);
+      expect(pullThroughCacheRules[0]?.customRoleArn).toBe(rule.customRoleArn);
+    },
+  );
 });
 
 describe("DeletePullThroughCacheRule", () => {
