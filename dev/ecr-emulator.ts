@@ -16,7 +16,12 @@
  * - `POST /__emulator/rules` with a rule's members → 201 and the stored rule: seeds a rule without
  *   ECR's checks (e.g. a Docker Hub rule without credential, which ValidatePullThroughCacheRule
  *   then reports invalid).
- * - `POST /__emulator/reset` → 204, forgets rules, faults and calls.
+ * - `POST /__emulator/validation` `{registryId?, ecrRepositoryPrefix?, isValid, failure?}` → 204:
+ *   forces what ValidatePullThroughCacheRule answers (see {@link ValidationOutcome} for scopes).
+ *   `DELETE /__emulator/validation` → 204 drops every forced answer.
+ * - `POST /__emulator/reset` → 204, forgets rules, faults, calls and forced validation answers.
+ *
+ * A control request the emulator cannot use is 400 `{"message"}`.
  * @module
  */
 import { realpathSync } from "node:fs";
@@ -24,8 +29,10 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { startEcrEmulator } from "./ecr-emulator/server.js";
 
+export { ControlRequestError } from "./ecr-emulator/control.js";
 export type { FaultKind, FaultSpec } from "./ecr-emulator/faults.js";
 export type { EcrEmulator, EcrEmulatorOptions, RecordedCall } from "./ecr-emulator/server.js";
+export type { ValidationOutcome } from "./ecr-emulator/validation-outcomes.js";
 export { startEcrEmulator };
 
 const parsePort = (value: string | undefined): number | undefined => {

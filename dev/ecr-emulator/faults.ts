@@ -1,3 +1,4 @@
+import { ControlRequestError } from "./control.js";
 import { ECR_OPERATIONS, isEcrOperation } from "./rules.js";
 
 const FAULT_KINDS = ["throttle", "server-error", "hang", "reset", "non-json", "error"] as const;
@@ -40,14 +41,6 @@ export type FaultAction =
   | { readonly kind: "reset" }
   | { readonly kind: "non-json"; readonly status: number };
 
-/** A fault specification the emulator cannot use; the control API answers it with 400. */
-export class InvalidFaultError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidFaultError";
-  }
-}
-
 interface QueuedFault {
   remaining: number;
   readonly operations: ReadonlySet<string> | undefined;
@@ -64,7 +57,7 @@ const optionalField = <T>(
 ): T | undefined => {
   const value = spec[name];
   if (value === undefined) return undefined;
-  if (!accept(value)) throw new InvalidFaultError(`"${name}" must be ${expected}.`);
+  if (!accept(value)) throw new ControlRequestError(`"${name}" must be ${expected}.`);
   return value;
 };
 
@@ -103,7 +96,7 @@ const toAction = (
       };
     case "error":
       if (errorType === undefined) {
-        throw new InvalidFaultError(
+        throw new ControlRequestError(
           'An "error" fault needs "errorType", e.g. "SecretNotFoundException".',
         );
       }
@@ -124,12 +117,12 @@ const toAction = (
 
 const toQueuedFault = (value: unknown): QueuedFault => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidFaultError("A fault must be a JSON object.");
+    throw new ControlRequestError("A fault must be a JSON object.");
   }
   const spec = value as Record<string, unknown>;
   const { fault: kind } = spec;
   if (typeof kind !== "string" || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw new InvalidFaultError(`"fault" must be one of ${FAULT_KINDS.join(", ")}.`);
+    throw new ControlRequestError(`"fault" must be one of ${FAULT_KINDS.join(", ")}.`);
   }
   const count = optionalField(spec, "count", isPositiveInteger, "a positive integer");
   const operations = optionalField(
@@ -155,7 +148,7 @@ const toQueuedFault = (value: unknown): QueuedFault => {
 export class FaultQueue {
   #queue: QueuedFault[] = [];
 
-  /** Validates and appends a fault; throws {@link InvalidFaultError} for an unusable one. */
+  /** Validates and appends a fault; throws {@link ControlRequestError} for an unusable one. */
   add(spec: unknown): void {
     this.#queue.push(toQueuedFault(spec));
   }

@@ -10,6 +10,7 @@ import {
   readStringList,
   Violations,
 } from "./validation.js";
+import type { ValidationOutcomes } from "./validation-outcomes.js";
 
 /** The ECR operations the emulator implements; any other target is an unknown operation. */
 export const ECR_OPERATIONS = [
@@ -33,6 +34,10 @@ const CREDENTIAL_ARN = pattern(
 const CREDENTIAL_CONSTRAINTS = { pattern: CREDENTIAL_ARN, max: 612 } as const;
 const CUSTOM_ROLE_CONSTRAINTS = { max: 2048 } as const;
 const PREFIX_CONSTRAINTS = { min: 2, max: 30, pattern: PREFIX } as const;
+
+/** Whether ECR accepts `value` as an ecrRepositoryPrefix. */
+export const isRulePrefix = (value: string): boolean =>
+  value.length >= 2 && value.length <= 30 && PREFIX.regex.test(value);
 // ECR's rule for the upstream side allows `__` and runs of `-`, which the cache side does not.
 const UPSTREAM_PREFIX = pattern(
   "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$",
@@ -134,11 +139,14 @@ const describeRule = (rule: StoredRule): JsonObject => ({
  */
 export class RuleStore {
   readonly #defaultRegistryId: string;
+  readonly #outcomes: ValidationOutcomes;
   readonly #registries = new Map<string, Map<string, StoredRule>>();
   #lastSeq = 0;
 
-  constructor(defaultRegistryId: string) {
+  /** `outcomes` override what ValidatePullThroughCacheRule would otherwise conclude. */
+  constructor(defaultRegistryId: string, outcomes: ValidationOutcomes) {
     this.#defaultRegistryId = defaultRegistryId;
+    this.#outcomes = outcomes;
   }
 
   /** Forgets every rule in every registry. */
@@ -414,7 +422,8 @@ export class RuleStore {
 
   #validate(body: JsonObject): JsonObject {
     const rule = this.#findRule(body);
-    const failure = knownFailure(rule);
+    const forced = this.#outcomes.find(rule.registryId, rule.ecrRepositoryPrefix);
+    const failure = forced === undefined ? knownFailure(rule) : forced.failure;
     return {
       ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
       registryId: rule.registryId,
@@ -422,7 +431,7 @@ export class RuleStore {
       credentialArn: rule.credentialArn,
       customRoleArn: rule.customRoleArn,
       upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
-      isValid: failure === undefined,
+      isValid: forced?.isValid ?? failure === undefined,
       failure,
     };
   }

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { type FaultAction, FaultQueue, type FaultSpec, InvalidFaultError } from "./faults.js";
-import { isEcrOperation, RuleStore } from "./rules.js";
-import { EcrError, isJsonObject, type JsonObject } from "./validation.js";
+import { ControlRequestError, parseControlBody } from "./control.js";
+import { type FaultAction, FaultQueue, type FaultSpec } from "./faults.js";
+import { isEcrOperation, isRulePrefix, RuleStore } from "./rules.js";
+import { EcrError, isJsonObject } from "./validation.js";
+import { type ValidationOutcome, ValidationOutcomes } from "./validation-outcomes.js";
 
 /** Where the emulator listens and which registry it treats as the caller's own. */
 export interface EcrEmulatorOptions {
@@ -42,7 +44,14 @@ export interface EcrEmulator {
   clearFaults(): void;
   /** Every ECR request received so far, in arrival order, as `GET /__emulator/calls` lists them. */
   calls(): RecordedCall[];
-  /** Forgets rules, faults and calls, as `POST /__emulator/reset` does. */
+  /**
+   * Forces what `ValidatePullThroughCacheRule` answers for the rules in the outcome's scope, as
+   * `POST /__emulator/validation` does; throws {@link ControlRequestError} for an invalid one.
+   */
+  setValidation(outcome: ValidationOutcome): void;
+  /** Drops every forced validation answer, as `DELETE /__emulator/validation` does. */
+  clearValidation(): void;
+  /** Forgets rules, faults, calls and forced validation answers, as `POST /__emulator/reset` does. */
   reset(): void;
   /** Stops listening and destroys every open socket, hanging requests included. */
   close(): Promise<void>;
@@ -110,17 +119,6 @@ const headerValue = (req: IncomingMessage, name: string): string | undefined => 
   return Array.isArray(value) ? value[0] : value;
 };
 
-const parseControlBody = (raw: string): JsonObject => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new InvalidFaultError("The request body must be a JSON object.");
-  }
-  if (!isJsonObject(parsed)) throw new InvalidFaultError("The request body must be a JSON object.");
-  return parsed;
-};
-
 const formatUrl = (host: string, port: number): string =>
   `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
@@ -137,13 +135,15 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     throw new RangeError(`accountId must be 12 digits, got '${accountId}'.`);
   }
 
-  const rules = new RuleStore(accountId);
+  const outcomes = new ValidationOutcomes(isRulePrefix);
+  const rules = new RuleStore(accountId, outcomes);
   const faults = new FaultQueue();
   const calls: RecordedCall[] = [];
   const sockets = new Set<Socket>();
   const reset = (): void => {
     rules.reset();
     faults.clear();
+    outcomes.clear();
     calls.length = 0;
   };
 
@@ -251,6 +251,14 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
         case "POST rules":
           sendControl(res, 201, rules.seed(parseControlBody(raw)));
           return;
+        case "POST validation":
+          outcomes.set(parseControlBody(raw));
+          sendControl(res, 204);
+          return;
+        case "DELETE validation":
+          outcomes.clear();
+          sendControl(res, 204);
+          return;
         case "POST reset":
           reset();
           sendControl(res, 204);
@@ -259,7 +267,7 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
           sendControl(res, 404, { message: `No emulator control endpoint ${req.method} ${path}.` });
       }
     } catch (error) {
-      if (error instanceof InvalidFaultError || error instanceof EcrError) {
+      if (error instanceof ControlRequestError || error instanceof EcrError) {
         sendControl(res, 400, { message: error.message });
         return;
       }
@@ -320,6 +328,8 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     calls: () => [...calls],
+    setValidation: (outcome) => outcomes.set(outcome),
+    clearValidation: () => outcomes.clear(),
     reset,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {

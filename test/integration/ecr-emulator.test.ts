@@ -25,7 +25,7 @@ import {
   ValidationException,
 } from "@aws-sdk/client-ecr";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type EcrEmulator, startEcrEmulator } from "../../dev/ecr-emulator.js";
+import { ControlRequestError, type EcrEmulator, startEcrEmulator } from "../../dev/ecr-emulator.js";
 
 const DEFAULT_ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "210987654321";
@@ -922,6 +922,166 @@ describe("ValidatePullThroughCacheRule", () => {
 
     // Assess
     await expect(call).rejects.toBeInstanceOf(PullThroughCacheRuleNotFoundException);
+  });
+});
+
+describe("forced validation outcomes", () => {
+  const validate = (ecrRepositoryPrefix: string, registryId?: string) =>
+    ecr.send(
+      new ValidatePullThroughCacheRuleCommand({
+        ecrRepositoryPrefix,
+        ...(registryId === undefined ? {} : { registryId }),
+      }),
+    );
+
+  const setOutcome = async (outcome: Record<string, unknown>): Promise<void> => {
+    const response = await control("POST", "validation", outcome);
+    expect(response.status).toBe(204);
+  };
+
+  beforeEach(async () => {
+    for (const registryId of [DEFAULT_ACCOUNT, OTHER_ACCOUNT]) {
+      await createRule({ registryId, ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+      await createRule({
+        registryId,
+        ecrRepositoryPrefix: "k8s",
+        upstreamRegistryUrl: "registry.k8s.io",
+      });
+    }
+  });
+
+  it("answers the forced outcome for the named rule only", async () => {
+    // Prepare
+    await setOutcome({
+      registryId: DEFAULT_ACCOUNT,
+      ecrRepositoryPrefix: "quay",
+      isValid: false,
+      failure: "Unable to authenticate with the upstream registry.",
+    });
+
+    // Act
+    const named = await validate("quay");
+    const otherRule = await validate("k8s");
+    const otherRegistry = await validate("quay", OTHER_ACCOUNT);
+
+    // Assess
+    expect(named).toMatchObject({
+      ecrRepositoryPrefix: "quay",
+      upstreamRegistryUrl: "quay.io",
+      isValid: false,
+      failure: "Unable to authenticate with the upstream registry.",
+    });
+    expect(otherRule).toMatchObject({ isValid: true });
+    expect(otherRegistry).toMatchObject({ isValid: true });
+  });
+
+  it("applies an outcome without prefix to every rule, and without registryId to every registry", async () => {
+    // Prepare
+    await setOutcome({ isValid: false });
+
+    // Act
+    const results = await Promise.all([
+      validate("quay"),
+      validate("k8s"),
+      validate("quay", OTHER_ACCOUNT),
+    ]);
+
+    // Assess
+    expect(results.map((result) => result.isValid)).toEqual([false, false, false]);
+    expect(results.map((result) => result.failure)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("lets the most specific outcome win", async () => {
+    // Prepare
+    await setOutcome({ isValid: false, failure: "everything" });
+    await setOutcome({ registryId: OTHER_ACCOUNT, isValid: false, failure: "registry" });
+    await setOutcome({ ecrRepositoryPrefix: "k8s", isValid: true });
+
+    // Act
+    const everywhere = await validate("quay");
+    const inRegistry = await validate("quay", OTHER_ACCOUNT);
+    const byPrefix = await validate("k8s", OTHER_ACCOUNT);
+
+    // Assess
+    expect(everywhere.failure).toBe("everything");
+    expect(inRegistry.failure).toBe("registry");
+    expect(byPrefix).toMatchObject({ isValid: true });
+    expect(byPrefix.failure).toBeUndefined();
+  });
+
+  it("can force a seeded rule that lacks its credential to be reported valid", async () => {
+    // Prepare
+    const seeded = await control("POST", "rules", {
+      ecrRepositoryPrefix: "docker-hub",
+      upstreamRegistryUrl: "registry-1.docker.io",
+    });
+    expect(seeded.status).toBe(201);
+    emulator.setValidation({ ecrRepositoryPrefix: "docker-hub", isValid: true });
+
+    // Act
+    const result = await validate("docker-hub");
+
+    // Assess
+    expect(result.isValid).toBe(true);
+    expect(result.failure).toBeUndefined();
+  });
+
+  it("still answers PullThroughCacheRuleNotFoundException for a rule that does not exist", async () => {
+    // Prepare
+    await setOutcome({ isValid: true });
+
+    // Act
+    const call = validate("missing");
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(PullThroughCacheRuleNotFoundException);
+  });
+
+  it("is cleared by DELETE /__emulator/validation and by reset", async () => {
+    // Prepare
+    await setOutcome({ isValid: false });
+    emulator.setValidation({ registryId: OTHER_ACCOUNT, isValid: false });
+
+    // Act
+    const cleared = await control("DELETE", "validation");
+    const afterDelete = await validate("quay");
+    emulator.setValidation({ isValid: false });
+    emulator.reset();
+    await createRule({ ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" });
+    const afterReset = await validate("quay");
+
+    // Assess
+    expect(cleared.status).toBe(204);
+    expect(afterDelete.isValid).toBe(true);
+    expect(afterReset.isValid).toBe(true);
+  });
+
+  it.each([
+    { problem: "no isValid", outcome: { ecrRepositoryPrefix: "quay" } },
+    { problem: "a string isValid", outcome: { isValid: "false" } },
+    { problem: "a failure on a valid outcome", outcome: { isValid: true, failure: "x" } },
+    { problem: "a registryId that is not 12 digits", outcome: { registryId: "1", isValid: false } },
+    {
+      problem: "a prefix ECR would refuse",
+      outcome: { ecrRepositoryPrefix: "Quay", isValid: false },
+    },
+    { problem: "an unknown member", outcome: { isValid: false, reason: "x" } },
+  ])("refuses $problem with 400", async ({ outcome }) => {
+    // Act
+    const response = await control("POST", "validation", outcome);
+
+    // Assess
+    expect(response.status).toBe(400);
+    await expect(response.json()).resolves.toMatchObject({ message: expect.any(String) });
+    await expect(validate("quay")).resolves.toMatchObject({ isValid: true });
+  });
+
+  it("refuses an invalid outcome in-process with a ControlRequestError", () => {
+    // Act
+    const attempt = () => emulator.setValidation({ isValid: true, failure: "not with isValid" });
+
+    // Assess
+    expect(attempt).toThrow(ControlRequestError);
   });
 });
 
