@@ -6,10 +6,12 @@
  * Run standalone with `npx tsx dev/ecr-emulator.ts [--port N] [--host H] [--account-id ID]`.
  *
  * Control API (JSON in and out):
- * - `POST /__emulator/faults` `{fault, count?, operations?, errorType?, status?, message?}` → 204.
+ * - `POST /__emulator/faults`
+ *   `{fault, count?, operations?, errorType?, status?, message?, retryAfter?, body?}` → 204.
  *   Faults queue up: each ECR request is answered by the oldest queued fault whose `operations`
  *   include it (no `operations`: every request), which is used up after `count` (default 1)
- *   requests. See {@link FaultKind} for what each fault does.
+ *   requests. See {@link FaultKind} for what each fault does and {@link FaultSpec} for which
+ *   member applies to which fault; any other member is refused.
  * - `DELETE /__emulator/faults` → 204, drops queued faults.
  * - `GET /__emulator/calls` → `{"calls":[{operation, body, at}]}`, every ECR request received,
  *   faulted and rejected ones included, in arrival order. `DELETE /__emulator/calls` → 204 clears it.

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { ControlRequestError, parseControlBody } from "./control.js";
-import { type FaultAction, FaultQueue, type FaultSpec } from "./faults.js";
-import { isEcrOperation, isRulePrefix, RuleStore } from "./rules.js";
+import { type FaultAction, type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
+import { ECR_OPERATIONS, isEcrOperation, isRulePrefix, RuleStore } from "./rules.js";
 import { EcrError, isJsonObject } from "./validation.js";
 import { type ValidationOutcome, ValidationOutcomes } from "./validation-outcomes.js";
 
@@ -63,6 +63,19 @@ const AMZ_JSON = "application/x-amz-json-1.1";
 const MAX_BODY_BYTES = 1024 * 1024;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 
+const ECR_FAULTS: FaultProfile = {
+  service: "ECR",
+  operations: ECR_OPERATIONS,
+  kinds: ["throttle", "server-error", "hang", "reset", "non-json", "error", "literal"],
+  throttle: { status: 400, errorType: "ThrottlingException", message: "Rate exceeded" },
+  serverError: {
+    status: 500,
+    errorType: "ServerException",
+    message: "We encountered an internal error. Please try again.",
+  },
+  jsonBodies: true,
+};
+
 class BodyTooLargeError extends Error {}
 
 const readBody = async (req: IncomingMessage): Promise<string> => {
@@ -104,7 +117,14 @@ const sendEcrError = (
   status: number,
   type: string,
   message: string,
-): void => sendEcr(res, requestId, status, { __type: type, message });
+  extraHeaders: Record<string, string> = {},
+): void =>
+  send(
+    res,
+    status,
+    { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId, ...extraHeaders },
+    JSON.stringify({ __type: type, message }),
+  );
 
 const sendControl = (res: ServerResponse, status: number, body?: unknown): void =>
   send(
@@ -137,7 +157,7 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
 
   const outcomes = new ValidationOutcomes(isRulePrefix);
   const rules = new RuleStore(accountId, outcomes);
-  const faults = new FaultQueue();
+  const faults = new FaultQueue(ECR_FAULTS);
   const calls: RecordedCall[] = [];
   const sockets = new Set<Socket>();
   const reset = (): void => {
@@ -155,7 +175,22 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
   ): void => {
     switch (fault.kind) {
       case "error":
-        sendEcrError(res, requestId, fault.status, fault.errorType, fault.message);
+        sendEcrError(
+          res,
+          requestId,
+          fault.status,
+          fault.errorType,
+          fault.message,
+          fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) },
+        );
+        return;
+      case "literal":
+        send(
+          res,
+          fault.status,
+          { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId },
+          fault.body,
+        );
         return;
       case "non-json":
         send(res, fault.status, { "Content-Type": "text/html" }, "<html>Bad Gateway</html>");

@@ -1292,6 +1292,15 @@ describe("fault injection", () => {
     { problem: "an error fault without errorType", fault: { fault: "error" } },
     { problem: "an unknown operation", fault: { fault: "throttle", operations: ["CreateRule"] } },
     { problem: "a count below one", fault: { fault: "throttle", count: 0 } },
+    { problem: "a fractional retryAfter", fault: { fault: "throttle", retryAfter: 1.5 } },
+    { problem: "a negative retryAfter", fault: { fault: "error", errorType: "X", retryAfter: -1 } },
+    { problem: "retryAfter on a hang", fault: { fault: "hang", retryAfter: 1 } },
+    { problem: "a literal without body", fault: { fault: "literal" } },
+    { problem: "a literal with a numeric body", fault: { fault: "literal", body: 5 } },
+    { problem: "a literal with status 100", fault: { fault: "literal", body: "{}", status: 100 } },
+    { problem: "a body on a throttle", fault: { fault: "throttle", body: "{}" } },
+    { problem: "a message on a reset", fault: { fault: "reset", message: "x" } },
+    { problem: "a misspelt member", fault: { fault: "throttle", retry_after: 1 } },
   ])("refuses $problem with 400", async ({ fault }) => {
     // Act
     const response = await control("POST", "faults", fault);
@@ -1299,6 +1308,96 @@ describe("fault injection", () => {
     // Assess
     expect(response.status).toBe(400);
     await expect(response.json()).resolves.toMatchObject({ message: expect.any(String) });
+  });
+
+  it.each(["throttle", "server-error", "error"])(
+    "%s with retryAfter adds a Retry-After header in whole seconds",
+    async (fault) => {
+      // Prepare
+      await injectFault({
+        fault,
+        retryAfter: 7,
+        ...(fault === "error" ? { errorType: "LimitExceededException" } : {}),
+      });
+
+      // Act
+      const response = await postEcr(`${TARGET_PREFIX}DescribePullThroughCacheRules`, "{}");
+
+      // Assess
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.headers.get("retry-after")).toBe("7");
+      await expect(response.json()).resolves.toMatchObject({ __type: expect.any(String) });
+    },
+  );
+
+  it("answers error faults without retryAfter with no Retry-After header", async () => {
+    // Prepare
+    await injectFault({ fault: "throttle" });
+
+    // Act
+    const response = await postEcr(`${TARGET_PREFIX}DescribePullThroughCacheRules`, "{}");
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.headers.get("retry-after")).toBeNull();
+  });
+
+  it("hands the Retry-After header to the SDK with the throttling error", async () => {
+    // Prepare
+    await injectFault({ fault: "throttle", retryAfter: 3 });
+
+    // Act
+    const error = await rejectionOf(describeRules());
+
+    // Assess
+    expect(error).toMatchObject({
+      name: "ThrottlingException",
+      $response: { headers: expect.objectContaining({ "retry-after": "3" }) },
+    });
+  });
+
+  it("literal answers 200 with the given text byte for byte in the AWS JSON content type", async () => {
+    // Prepare
+    const body =
+      '{"registryId":"123456789012","ecrRepositoryPrefix":"x","upstreamRegistryUrl":"quay.io","createdAt":1e300}';
+    await injectFault({ fault: "literal", body, operations: ["CreatePullThroughCacheRule"] });
+
+    // Act
+    const response = await postEcr(`${TARGET_PREFIX}CreatePullThroughCacheRule`, "{}");
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/x-amz-json-1.1");
+    expect(response.headers.get("x-amzn-requestid")).toMatch(UUID);
+    await expect(response.text()).resolves.toBe(body);
+  });
+
+  it("literal serialises a JSON object body and uses the given status", async () => {
+    // Prepare
+    emulator.addFault({ fault: "literal", status: 503, body: { pullThroughCacheRules: "many" } });
+
+    // Act
+    const response = await postEcr(`${TARGET_PREFIX}DescribePullThroughCacheRules`, "{}");
+
+    // Assess
+    expect(response.status).toBe(503);
+    await expect(response.text()).resolves.toBe('{"pullThroughCacheRules":"many"}');
+  });
+
+  it("literal lets the SDK see an answer ECR never gives", async () => {
+    // Prepare
+    await injectFault({
+      fault: "literal",
+      body: '{"ecrRepositoryPrefix":"quay","upstreamRegistryUrl":"quay.io","createdAt":"yesterday"}',
+    });
+
+    // Act
+    const error = await rejectionOf(createRule({ ecrRepositoryPrefix: "quay" }));
+
+    // Assess
+    expect(error).not.toBeInstanceOf(ECRServiceException);
+    expect(error).toMatchObject({ $metadata: { httpStatusCode: 200 } });
+    await expect(describeRules()).resolves.toMatchObject({ pullThroughCacheRules: [] });
   });
 
   it("lets the SDK's own retries through, each visible in the calls log", async () => {
