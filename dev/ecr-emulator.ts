@@ -15,9 +15,9 @@
  * - `DELETE /__emulator/faults` → 204, drops queued faults.
  * - `GET /__emulator/calls` → `{"calls":[{operation, body, at}]}`, every ECR request received,
  *   faulted and rejected ones included, in arrival order. `DELETE /__emulator/calls` → 204 clears it.
- * - `POST /__emulator/rules` with a rule's members → 201 and the stored rule: seeds a rule without
- *   ECR's checks (e.g. a Docker Hub rule without credential, which ValidatePullThroughCacheRule
- *   then reports invalid).
+ * - `POST /__emulator/rules` with a rule's members ({@link SeedRule}) → 201 and the stored rule:
+ *   seeds a rule without ECR's checks and quota (e.g. a Docker Hub rule without credential, which
+ *   ValidatePullThroughCacheRule then reports invalid, or 120 rules to page through).
  * - `POST /__emulator/validation` `{registryId?, ecrRepositoryPrefix?, isValid, failure?}` → 204:
  *   forces what ValidatePullThroughCacheRule answers (see {@link ValidationOutcome} for scopes).
  *   `DELETE /__emulator/validation` → 204 drops every forced answer.
@@ -33,6 +33,7 @@ import { startEcrEmulator } from "./ecr-emulator/server.js";
 
 export { ControlRequestError } from "./ecr-emulator/control.js";
 export type { FaultKind, FaultSpec } from "./ecr-emulator/faults.js";
+export type { RuleDescription, SeedRule } from "./ecr-emulator/rules.js";
 export type { EcrEmulator, EcrEmulatorOptions, RecordedCall } from "./ecr-emulator/server.js";
 export type { ValidationOutcome } from "./ecr-emulator/validation-outcomes.js";
 export { startEcrEmulator };

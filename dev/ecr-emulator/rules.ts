@@ -1,3 +1,5 @@
+import { ControlRequestError, refuseUnknownMembers } from "./control.js";
+import { NextTokens } from "./next-tokens.js";
 import { checkBinding, classifyUpstream, UPSTREAM_REGISTRIES } from "./upstreams.js";
 import {
   checkRange,
@@ -73,38 +75,46 @@ const notFound = (prefix: string, registryId: string): EcrError =>
     `The pull through cache rule with ecrRepositoryPrefix '${prefix}' does not exist in the registry with id '${registryId}'.`,
   );
 
-const invalidNextToken = (): EcrError =>
-  new EcrError(
-    "InvalidParameterException",
-    "Invalid parameter at 'nextToken' failed to satisfy constraint: 'The nextToken is not valid.'",
-  );
+/** A rule to store without ECR's checks, as posted to `POST /__emulator/rules`. */
+export interface SeedRule {
+  readonly ecrRepositoryPrefix: string;
+  readonly upstreamRegistryUrl: string;
+  /** Default: the emulator's account. */
+  readonly registryId?: string;
+  /** Default: what ECR would derive from the URL, none for an upstream ECR does not support. */
+  readonly upstreamRegistry?: string;
+  readonly credentialArn?: string;
+  readonly customRoleArn?: string;
+  readonly upstreamRepositoryPrefix?: string;
+}
 
-// Tokens name the registry and the last rule returned, so deleting rules between pages neither
-// repeats nor skips the rules that remain.
-const encodeNextToken = (registryId: string, afterSeq: number): string =>
-  Buffer.from(JSON.stringify({ registryId, afterSeq }), "utf8").toString("base64url");
+/** A rule as DescribePullThroughCacheRules lists it; undefined members are left out in JSON. */
+export interface RuleDescription {
+  readonly ecrRepositoryPrefix: string;
+  readonly upstreamRegistryUrl: string;
+  /** Epoch seconds, the wire format of ECR timestamps. */
+  readonly createdAt: number;
+  readonly registryId: string;
+  readonly credentialArn: string | undefined;
+  readonly customRoleArn: string | undefined;
+  readonly upstreamRepositoryPrefix: string | undefined;
+  readonly upstreamRegistry: string | undefined;
+  /** Epoch seconds. */
+  readonly updatedAt: number;
+}
 
-const decodeNextToken = (token: string, registryId: string): number => {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    throw invalidNextToken();
-  }
-  if (typeof decoded !== "object" || decoded === null) throw invalidNextToken();
-  const { registryId: tokenRegistry, afterSeq } = decoded as Record<string, unknown>;
-  if (
-    tokenRegistry !== registryId ||
-    typeof afterSeq !== "number" ||
-    !Number.isSafeInteger(afterSeq)
-  ) {
-    throw invalidNextToken();
-  }
-  return afterSeq;
-};
+const SEED_MEMBERS = [
+  "ecrRepositoryPrefix",
+  "upstreamRegistryUrl",
+  "registryId",
+  "upstreamRegistry",
+  "credentialArn",
+  "customRoleArn",
+  "upstreamRepositoryPrefix",
+] as const;
 
 // Fields shared by every answer that describes a rule; undefined ones vanish in JSON.stringify.
-const ruleFields = (rule: StoredRule): JsonObject => ({
+const ruleFields = (rule: StoredRule) => ({
   ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
   upstreamRegistryUrl: rule.upstreamRegistryUrl,
   createdAt: rule.createdAt,
@@ -112,6 +122,12 @@ const ruleFields = (rule: StoredRule): JsonObject => ({
   credentialArn: rule.credentialArn,
   customRoleArn: rule.customRoleArn,
   upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
+});
+
+const describeRule = (rule: StoredRule): RuleDescription => ({
+  ...ruleFields(rule),
+  upstreamRegistry: rule.upstreamRegistry,
+  updatedAt: rule.updatedAt,
 });
 
 // The emulator cannot reach upstreams, secrets or roles, so the only failures it can know about
@@ -127,12 +143,6 @@ const knownFailure = (rule: StoredRule): string | undefined => {
   return undefined;
 };
 
-const describeRule = (rule: StoredRule): JsonObject => ({
-  ...ruleFields(rule),
-  upstreamRegistry: rule.upstreamRegistry,
-  updatedAt: rule.updatedAt,
-});
-
 /**
  * In-memory pull through cache rules, one ordered map per registry, and the ECR operations on
  * them with ECR's validation, quota and error answers.
@@ -141,6 +151,7 @@ export class RuleStore {
   readonly #defaultRegistryId: string;
   readonly #outcomes: ValidationOutcomes;
   readonly #registries = new Map<string, Map<string, StoredRule>>();
+  readonly #tokens = new NextTokens();
   #lastSeq = 0;
 
   /** `outcomes` override what ValidatePullThroughCacheRule would otherwise conclude. */
@@ -171,30 +182,41 @@ export class RuleStore {
   }
 
   /**
-   * Stores a rule without ECR's checks (quota, supported upstream, credential), replacing any
-   * rule with the same prefix, so tests can arrange states ECR itself would refuse to create.
+   * Stores a rule without ECR's checks (quota, supported upstream, credential, role), replacing
+   * any rule with the same prefix, so tests can arrange states ECR itself would refuse to create.
+   * Throws {@link ControlRequestError} for a seed without prefix or URL, with an unknown member,
+   * or with a registryId that is not 12 digits.
    */
-  seed(body: JsonObject): JsonObject {
-    const ecrRepositoryPrefix = readString(body, "ecrRepositoryPrefix");
-    const upstreamRegistryUrl = readString(body, "upstreamRegistryUrl");
+  seed(body: JsonObject): RuleDescription {
+    refuseUnknownMembers(body, SEED_MEMBERS, "A seeded rule");
+    const read = (member: string): string | undefined => {
+      const value = body[member];
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== "string") throw new ControlRequestError(`"${member}" must be a string.`);
+      return value;
+    };
+    const ecrRepositoryPrefix = read("ecrRepositoryPrefix");
+    const upstreamRegistryUrl = read("upstreamRegistryUrl");
     if (ecrRepositoryPrefix === undefined || upstreamRegistryUrl === undefined) {
-      throw new EcrError(
-        "ValidationException",
+      throw new ControlRequestError(
         "A seeded rule needs ecrRepositoryPrefix and upstreamRegistryUrl.",
       );
     }
-    const registryId = readString(body, "registryId") ?? this.#defaultRegistryId;
+    const registryId = read("registryId") ?? this.#defaultRegistryId;
+    if (!REGISTRY_ID.regex.test(registryId)) {
+      throw new ControlRequestError('"registryId" must be 12 digits.');
+    }
     const rules = this.#rulesOf(registryId);
+    // Re-seeding a prefix moves it to the end, as deleting and re-creating it would in ECR.
     rules.delete(ecrRepositoryPrefix);
     const rule = this.#store(rules, {
       registryId,
       ecrRepositoryPrefix,
       upstreamRegistryUrl,
-      upstreamRegistry:
-        readString(body, "upstreamRegistry") ?? classifyUpstream(upstreamRegistryUrl)?.registry,
-      credentialArn: readString(body, "credentialArn"),
-      customRoleArn: readString(body, "customRoleArn"),
-      upstreamRepositoryPrefix: readString(body, "upstreamRepositoryPrefix"),
+      upstreamRegistry: read("upstreamRegistry") ?? classifyUpstream(upstreamRegistryUrl)?.registry,
+      credentialArn: read("credentialArn"),
+      customRoleArn: read("customRoleArn"),
+      upstreamRepositoryPrefix: read("upstreamRepositoryPrefix"),
     });
     return describeRule(rule);
   }
@@ -336,7 +358,7 @@ export class RuleStore {
     const missing = prefixes?.find((prefix) => !rules.has(prefix));
     if (missing !== undefined) throw notFound(missing, targetRegistry);
 
-    const afterSeq = nextToken === undefined ? 0 : decodeNextToken(nextToken, targetRegistry);
+    const afterSeq = nextToken === undefined ? 0 : this.#tokens.read(nextToken, targetRegistry);
     const wanted = prefixes === undefined ? undefined : new Set(prefixes);
     const remaining = [...rules.values()].filter(
       (rule) =>
@@ -348,7 +370,7 @@ export class RuleStore {
       pullThroughCacheRules: page.map(describeRule),
       nextToken:
         last !== undefined && remaining.length > page.length
-          ? encodeNextToken(targetRegistry, last.seq)
+          ? this.#tokens.issue(targetRegistry, last.seq)
           : undefined,
     };
   }

@@ -3,7 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { ControlRequestError, parseControlBody } from "./control.js";
 import { type FaultAction, type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
-import { ECR_OPERATIONS, isEcrOperation, isRulePrefix, RuleStore } from "./rules.js";
+import {
+  ECR_OPERATIONS,
+  isEcrOperation,
+  isRulePrefix,
+  type RuleDescription,
+  RuleStore,
+  type SeedRule,
+} from "./rules.js";
 import { EcrError, isJsonObject } from "./validation.js";
 import { type ValidationOutcome, ValidationOutcomes } from "./validation-outcomes.js";
 
@@ -44,6 +51,12 @@ export interface EcrEmulator {
   clearFaults(): void;
   /** Every ECR request received so far, in arrival order, as `GET /__emulator/calls` lists them. */
   calls(): RecordedCall[];
+  /**
+   * Stores a rule without ECR's checks, as `POST /__emulator/rules` does, replacing any rule with
+   * the same prefix; no quota applies, so a test can seed a registry with hundreds of rules.
+   * Throws {@link ControlRequestError} for a seed it cannot use.
+   */
+  seed(rule: SeedRule): RuleDescription;
   /**
    * Forces what `ValidatePullThroughCacheRule` answers for the rules in the outcome's scope, as
    * `POST /__emulator/validation` does; throws {@link ControlRequestError} for an invalid one.
@@ -363,6 +376,7 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     calls: () => [...calls],
+    seed: (rule) => rules.seed({ ...rule }),
     setValidation: (outcome) => outcomes.set(outcome),
     clearValidation: () => outcomes.clear(),
     reset,

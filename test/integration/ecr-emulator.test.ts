@@ -608,6 +608,97 @@ describe("DescribePullThroughCacheRules", () => {
     expect(pages).toEqual([["one", "two"], ["three", "four"], ["five"]]);
   });
 
+  it("pages through 120 seeded rules 7 at a time without losing or repeating one", async () => {
+    // Prepare
+    const seeded = Array.from({ length: 120 }, (_, index) => `rule-${index + 1}`);
+    for (const prefix of seeded) {
+      emulator.seed({ ecrRepositoryPrefix: prefix, upstreamRegistryUrl: "quay.io" });
+    }
+    emulator.seed({
+      registryId: OTHER_ACCOUNT,
+      ecrRepositoryPrefix: "elsewhere",
+      upstreamRegistryUrl: "quay.io",
+    });
+
+    // Act
+    const pages: string[][] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await describeRules({
+        maxResults: 7,
+        ...(nextToken === undefined ? {} : { nextToken }),
+      });
+      pages.push((page.pullThroughCacheRules ?? []).map((rule) => rule.ecrRepositoryPrefix ?? ""));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined && pages.length < 50);
+
+    // Assess
+    expect(pages).toHaveLength(18);
+    expect(pages.slice(0, 17).every((page) => page.length === 7)).toBe(true);
+    expect(pages.at(-1)).toHaveLength(1);
+    expect(pages.flat()).toEqual(seeded);
+  });
+
+  it("keeps paging exact when rules are deleted and added between pages", async () => {
+    // Prepare
+    for (let index = 1; index <= 20; index += 1) {
+      emulator.seed({ ecrRepositoryPrefix: `rule-${index}`, upstreamRegistryUrl: "quay.io" });
+    }
+    const first = await describeRules({ maxResults: 7 });
+    await ecr.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "rule-8" }));
+    await ecr.send(new DeletePullThroughCacheRuleCommand({ ecrRepositoryPrefix: "rule-3" }));
+    emulator.seed({ ecrRepositoryPrefix: "late", upstreamRegistryUrl: "quay.io" });
+
+    // Act
+    const rest: string[] = [];
+    let nextToken = first.nextToken;
+    while (nextToken !== undefined && rest.length < 100) {
+      const page = await describeRules({ maxResults: 7, nextToken });
+      rest.push(
+        ...(page.pullThroughCacheRules ?? []).map((rule) => rule.ecrRepositoryPrefix ?? ""),
+      );
+      nextToken = page.nextToken;
+    }
+
+    // Assess
+    expect(first.pullThroughCacheRules?.map((rule) => rule.ecrRepositoryPrefix)).toEqual(
+      Array.from({ length: 7 }, (_, index) => `rule-${index + 1}`),
+    );
+    expect(rest).toEqual([
+      ...Array.from({ length: 12 }, (_, index) => `rule-${index + 9}`),
+      "late",
+    ]);
+  });
+
+  it("refuses a token of another registry and an edited token", async () => {
+    // Prepare
+    for (let index = 1; index <= 3; index += 1) {
+      emulator.seed({ ecrRepositoryPrefix: `rule-${index}`, upstreamRegistryUrl: "quay.io" });
+      emulator.seed({
+        registryId: OTHER_ACCOUNT,
+        ecrRepositoryPrefix: `rule-${index}`,
+        upstreamRegistryUrl: "quay.io",
+      });
+    }
+    const { nextToken = "" } = await describeRules({ maxResults: 1 });
+    const [payload = "", signature = ""] = nextToken.split(".");
+    const edited = `${Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload, "base64url").toString("utf8")),
+        afterSeq: 0,
+      }),
+    ).toString("base64url")}.${signature}`;
+
+    // Act
+    const foreign = rejectionOf(describeRules({ registryId: OTHER_ACCOUNT, nextToken }));
+    const forged = rejectionOf(describeRules({ nextToken: edited }));
+
+    // Assess
+    expect(nextToken).not.toBe("");
+    await expect(foreign).resolves.toBeInstanceOf(InvalidParameterException);
+    await expect(forged).resolves.toBeInstanceOf(InvalidParameterException);
+  });
+
   it.each([0, 1001])("rejects maxResults %i with a ValidationException", async (maxResults) => {
     // Act
     const call = describeRules({ maxResults });
@@ -838,6 +929,91 @@ describe("UpdatePullThroughCacheRule", () => {
   );
 });
 
+describe("seeding", () => {
+  it("seeds in-process what POST /__emulator/rules seeds, and answers the stored rule", async () => {
+    // Prepare
+    const before = Date.now() / 1000;
+
+    // Act
+    const inProcess = emulator.seed({
+      registryId: OTHER_ACCOUNT,
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
+      upstreamRepositoryPrefix: "golden",
+    });
+    const overHttp = await control("POST", "rules", {
+      registryId: OTHER_ACCOUNT,
+      ecrRepositoryPrefix: "hub",
+      upstreamRegistryUrl: "registry-1.docker.io",
+    });
+
+    // Assess
+    expect(inProcess).toMatchObject({
+      registryId: OTHER_ACCOUNT,
+      ecrRepositoryPrefix: "central",
+      upstreamRegistryUrl: CENTRAL_ECR,
+      upstreamRegistry: "ecr",
+      upstreamRepositoryPrefix: "golden",
+    });
+    expect(inProcess.createdAt).toBeGreaterThanOrEqual(before - 0.01);
+    expect(inProcess.customRoleArn).toBeUndefined();
+    expect(overHttp.status).toBe(201);
+    await expect(overHttp.json()).resolves.toMatchObject({ upstreamRegistry: "docker-hub" });
+    const { pullThroughCacheRules = [] } = await describeRules({ registryId: OTHER_ACCOUNT });
+    expect(pullThroughCacheRules.map((rule) => rule.ecrRepositoryPrefix)).toEqual([
+      "central",
+      "hub",
+    ]);
+  });
+
+  it("is not bound by the 50-rule quota", async () => {
+    // Prepare
+    for (let index = 1; index <= 60; index += 1) {
+      emulator.seed({ ecrRepositoryPrefix: `rule-${index}`, upstreamRegistryUrl: "quay.io" });
+    }
+
+    // Act
+    const { pullThroughCacheRules = [] } = await describeRules({ maxResults: 1000 });
+    const create = rejectionOf(createRule({ ecrRepositoryPrefix: "one-more" }));
+
+    // Assess
+    expect(pullThroughCacheRules).toHaveLength(60);
+    await expect(create).resolves.toBeInstanceOf(LimitExceededException);
+  });
+
+  it.each([
+    { problem: "no upstreamRegistryUrl", rule: { ecrRepositoryPrefix: "quay" } },
+    {
+      problem: "a registryId that is not 12 digits",
+      rule: { ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io", registryId: "42" },
+    },
+    {
+      problem: "an unknown member",
+      rule: { ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io", credential: "x" },
+    },
+  ])("refuses a seed with $problem with 400", async ({ rule }) => {
+    // Act
+    const response = await control("POST", "rules", rule);
+
+    // Assess
+    expect(response.status).toBe(400);
+    await expect(response.json()).resolves.toMatchObject({ message: expect.any(String) });
+  });
+
+  it("refuses an unusable seed in-process with a ControlRequestError", () => {
+    // Act
+    const attempt = () =>
+      emulator.seed({
+        ecrRepositoryPrefix: "quay",
+        upstreamRegistryUrl: "quay.io",
+        registryId: "x",
+      });
+
+    // Assess
+    expect(attempt).toThrow(ControlRequestError);
+  });
+});
+
 describe("DeletePullThroughCacheRule", () => {
   it("deletes the rule and answers with what was deleted", async () => {
     // Prepare
@@ -1011,11 +1187,10 @@ describe("forced validation outcomes", () => {
 
   it("can force a seeded rule that lacks its credential to be reported valid", async () => {
     // Prepare
-    const seeded = await control("POST", "rules", {
+    emulator.seed({
       ecrRepositoryPrefix: "docker-hub",
       upstreamRegistryUrl: "registry-1.docker.io",
     });
-    expect(seeded.status).toBe(201);
     emulator.setValidation({ ecrRepositoryPrefix: "docker-hub", isValid: true });
 
     // Act
