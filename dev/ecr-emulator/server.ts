@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import { ControlRequestError, parseControlBody } from "./control.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseControlBody } from "./control.js";
 import { type FaultAction, type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
+import { answerControl, CONTROL_PREFIX, headerValue, listen, send } from "./http.js";
 import {
   ECR_OPERATIONS,
   isEcrOperation,
@@ -71,9 +71,7 @@ export interface EcrEmulator {
 }
 
 const TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921.";
-const CONTROL_PREFIX = "/__emulator/";
 const AMZ_JSON = "application/x-amz-json-1.1";
-const MAX_BODY_BYTES = 1024 * 1024;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 
 const ECR_FAULTS: FaultProfile = {
@@ -87,33 +85,6 @@ const ECR_FAULTS: FaultProfile = {
     message: "We encountered an internal error. Please try again.",
   },
   jsonBodies: true,
-};
-
-class BodyTooLargeError extends Error {}
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-};
-
-const send = (
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body?: string,
-): void => {
-  if (body === undefined) {
-    res.writeHead(status, headers).end();
-    return;
-  }
-  const payload = Buffer.from(body, "utf8");
-  res.writeHead(status, { ...headers, "Content-Length": String(payload.length) }).end(payload);
 };
 
 const sendEcr = (res: ServerResponse, requestId: string, status: number, body: unknown): void =>
@@ -130,7 +101,7 @@ const sendEcrError = (
   status: number,
   type: string,
   message: string,
-  extraHeaders: Record<string, string> = {},
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): void =>
   send(
     res,
@@ -138,22 +109,6 @@ const sendEcrError = (
     { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId, ...extraHeaders },
     JSON.stringify({ __type: type, message }),
   );
-
-const sendControl = (res: ServerResponse, status: number, body?: unknown): void =>
-  send(
-    res,
-    status,
-    body === undefined ? {} : { "Content-Type": "application/json" },
-    body === undefined ? undefined : JSON.stringify(body),
-  );
-
-const headerValue = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-const formatUrl = (host: string, port: number): string =>
-  `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
 /**
  * Starts a local Amazon ECR emulator speaking AWS JSON 1.1, enough of it for the pull through
@@ -172,7 +127,6 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
   const rules = new RuleStore(accountId, outcomes);
   const faults = new FaultQueue(ECR_FAULTS);
   const calls: RecordedCall[] = [];
-  const sockets = new Set<Socket>();
   const reset = (): void => {
     rules.reset();
     faults.clear();
@@ -273,106 +227,54 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     }
   };
 
-  const handleControl = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    raw: string,
-  ): void => {
-    try {
-      switch (`${req.method} ${path.slice(CONTROL_PREFIX.length)}`) {
-        case "POST faults":
-          faults.add(parseControlBody(raw));
-          sendControl(res, 204);
-          return;
-        case "DELETE faults":
-          faults.clear();
-          sendControl(res, 204);
-          return;
-        case "GET calls":
-          sendControl(res, 200, { calls });
-          return;
-        case "DELETE calls":
-          calls.length = 0;
-          sendControl(res, 204);
-          return;
-        case "POST rules":
-          sendControl(res, 201, rules.seed(parseControlBody(raw)));
-          return;
-        case "POST validation":
-          outcomes.set(parseControlBody(raw));
-          sendControl(res, 204);
-          return;
-        case "DELETE validation":
-          outcomes.clear();
-          sendControl(res, 204);
-          return;
-        case "POST reset":
-          reset();
-          sendControl(res, 204);
-          return;
-        default:
-          sendControl(res, 404, { message: `No emulator control endpoint ${req.method} ${path}.` });
-      }
-    } catch (error) {
-      if (error instanceof ControlRequestError || error instanceof EcrError) {
-        sendControl(res, 400, { message: error.message });
-        return;
-      }
-      throw error;
-    }
+  const controlRoutes = {
+    "POST faults": (raw: string) => {
+      faults.add(parseControlBody(raw));
+      return { status: 204 };
+    },
+    "DELETE faults": () => {
+      faults.clear();
+      return { status: 204 };
+    },
+    "GET calls": () => ({ status: 200, body: { calls } }),
+    "DELETE calls": () => {
+      calls.length = 0;
+      return { status: 204 };
+    },
+    "POST rules": (raw: string) => ({ status: 201, body: rules.seed(parseControlBody(raw)) }),
+    "POST validation": (raw: string) => {
+      outcomes.set(parseControlBody(raw));
+      return { status: 204 };
+    },
+    "DELETE validation": () => {
+      outcomes.clear();
+      return { status: 204 };
+    },
+    "POST reset": () => {
+      reset();
+      return { status: 204 };
+    },
   };
 
-  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? "/", "http://emulator").pathname;
-    let raw: string;
-    try {
-      raw = await readBody(req);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        send(res, 413, { Connection: "close" });
+  const server = await listen({
+    host,
+    port: options.port ?? 0,
+    name: "ECR emulator",
+    handle: async (req, res, body) => {
+      const path = new URL(req.url ?? "/", "http://emulator").pathname;
+      const raw = body.toString("utf8");
+      if (path.startsWith(CONTROL_PREFIX)) {
+        await answerControl(req, res, path, raw, controlRoutes);
       } else {
-        req.socket.destroy();
+        handleEcr(req, res, raw);
       }
-      return;
-    }
-    if (path.startsWith(CONTROL_PREFIX)) {
-      handleControl(req, res, path, raw);
-    } else {
-      handleEcr(req, res, raw);
-    }
-  };
-
-  const server = createServer((req, res) => {
-    handleRequest(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-      } else {
-        sendEcrError(res, randomUUID(), 500, "ServerException", String(error));
-      }
-    });
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    },
+    fail: (res, error) => sendEcrError(res, randomUUID(), 500, "ServerException", String(error)),
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") {
-    throw new Error("The ECR emulator is not listening on a TCP port.");
-  }
-
-  let closing: Promise<void> | undefined;
   return {
-    url: formatUrl(host, address.port),
-    port: address.port,
+    url: server.url,
+    port: server.port,
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     calls: () => [...calls],
@@ -380,13 +282,6 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     setValidation: (outcome) => outcomes.set(outcome),
     clearValidation: () => outcomes.clear(),
     reset,
-    close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        // Keep-alive and hanging connections would otherwise hold server.close() open forever.
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
+    close: () => server.close(),
   };
 };
