@@ -26,9 +26,8 @@
  * A control request the emulator cannot use is 400 `{"message"}`.
  * @module
  */
-import { realpathSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { closeOnSignal, isMain, parsePort, runMain } from "./ecr-emulator/cli.js";
 import { startEcrEmulator } from "./ecr-emulator/server.js";
 
 export { ControlRequestError } from "./ecr-emulator/control.js";
@@ -37,15 +36,6 @@ export type { RuleDescription, SeedRule } from "./ecr-emulator/rules.js";
 export type { EcrEmulator, EcrEmulatorOptions, RecordedCall } from "./ecr-emulator/server.js";
 export type { ValidationOutcome } from "./ecr-emulator/validation-outcomes.js";
 export { startEcrEmulator };
-
-const parsePort = (value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new RangeError(`--port must be an integer from 0 to 65535, got '${value}'.`);
-  }
-  return port;
-};
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
@@ -63,33 +53,7 @@ const main = async (): Promise<void> => {
     ...(values["account-id"] === undefined ? {} : { accountId: values["account-id"] }),
   });
   process.stdout.write(`ECR emulator listening on ${emulator.url}\n`);
-
-  const shutdown = (): void => {
-    process.off("SIGINT", shutdown);
-    process.off("SIGTERM", shutdown);
-    emulator.close().catch((error: unknown) => {
-      process.stderr.write(`${String(error)}\n`);
-      process.exitCode = 1;
-    });
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  closeOnSignal(emulator);
 };
 
-// Symlinked checkouts give argv[1] a different path from the module's own resolved URL.
-const isMain = (): boolean => {
-  const entry = process.argv[1];
-  if (entry === undefined) return false;
-  try {
-    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
-  } catch {
-    return false;
-  }
-};
-
-if (isMain()) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+if (isMain(import.meta.url)) runMain(main);
