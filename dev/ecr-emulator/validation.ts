@@ -41,14 +41,18 @@ export class Violations {
     );
   }
 
-  throwIfAny(): void {
+  /** The validator's message for every violation so far; `undefined` when there is none. */
+  message(): string | undefined {
     const count = this.#items.length;
-    if (count === 0) return;
+    if (count === 0) return undefined;
     const noun = count === 1 ? "error" : "errors";
-    throw new EcrError(
-      "ValidationException",
-      `${count} validation ${noun} detected: ${this.#items.join("; ")}`,
-    );
+    return `${count} validation ${noun} detected: ${this.#items.join("; ")}`;
+  }
+
+  /** Throws ECR's `ValidationException` when there is any violation. */
+  throwIfAny(): void {
+    const message = this.message();
+    if (message !== undefined) throw new EcrError("ValidationException", message);
   }
 }
 
