@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkSignedByRole } from "./authorization.js";
 import { parseControlBody } from "./control.js";
+import type { CredentialLookup } from "./credential-lookup.js";
 import { type FaultAction, type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
 import { answerControl, CONTROL_PREFIX, headerValue, listen, send } from "./http.js";
+import { RegistryRoles } from "./registry-roles.js";
 import {
   ECR_OPERATIONS,
   isEcrOperation,
@@ -11,6 +14,7 @@ import {
   RuleStore,
   type SeedRule,
 } from "./rules.js";
+import { claimedAccessKeyId } from "./sigv4.js";
 import { EcrError, isJsonObject } from "./validation.js";
 import { type ValidationOutcome, ValidationOutcomes } from "./validation-outcomes.js";
 
@@ -22,6 +26,19 @@ export interface EcrEmulatorOptions {
   port?: number;
   /** Registry used when a request omits `registryId`; default `123456789012`. */
   accountId?: string;
+  /**
+   * Registries onboarded with a role, `{"<registry id>": "<role ARN>"}`: a call for one of them
+   * (its body's `registryId`, else `accountId`) must be SigV4-signed with temporary credentials
+   * issued for exactly that role, or ECR's authentication and AccessDenied errors answer it.
+   * `reset()` comes back to these.
+   */
+  registryRoles?: Readonly<Record<string, string>>;
+  /**
+   * Where issued credentials are looked up: the STS emulator's `credentials` in-process, or
+   * `remoteCredentialLookup(stsUrl)` across processes. Without it no key is known, so every call
+   * for a registry with a role is refused.
+   */
+  credentials?: CredentialLookup;
 }
 
 /** One request the ECR endpoint received, as listed by `GET /__emulator/calls`. */
@@ -33,6 +50,11 @@ export interface RecordedCall {
   readonly operation: string;
   /** The parsed JSON body, or the raw text when it was not JSON. */
   readonly body: unknown;
+  /**
+   * The access key id the `Authorization` header names (signature checked or not); null for an
+   * unsigned request. Tells which session signed each call.
+   */
+  readonly accessKeyId: string | null;
   /** When the request arrived, as an ISO 8601 timestamp. */
   readonly at: string;
 }
@@ -64,7 +86,18 @@ export interface EcrEmulator {
   setValidation(outcome: ValidationOutcome): void;
   /** Drops every forced validation answer, as `DELETE /__emulator/validation` does. */
   clearValidation(): void;
-  /** Forgets rules, faults, calls and forced validation answers, as `POST /__emulator/reset` does. */
+  /**
+   * Sets the role of each registry named, or drops it for `null`, as
+   * `POST /__emulator/registry-roles` does; other registries keep theirs. Throws
+   * {@link ControlRequestError} for an entry that is not a registry id and an IAM role ARN.
+   */
+  setRegistryRoles(roles: Readonly<Record<string, string | null>>): void;
+  /** Every registry's required role, as `GET /__emulator/registry-roles` lists them. */
+  registryRoles(): Record<string, string>;
+  /**
+   * Forgets rules, faults, calls and forced validation answers and comes back to the registry
+   * roles of the options, as `POST /__emulator/reset` does.
+   */
   reset(): void;
   /** Stops listening and destroys every open socket, hanging requests included. */
   close(): Promise<void>;
@@ -123,6 +156,7 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     throw new RangeError(`accountId must be 12 digits, got '${accountId}'.`);
   }
 
+  const roles = new RegistryRoles(options.registryRoles ?? {});
   const outcomes = new ValidationOutcomes(isRulePrefix);
   const rules = new RuleStore(accountId, outcomes);
   const faults = new FaultQueue(ECR_FAULTS);
@@ -131,6 +165,7 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     rules.reset();
     faults.clear();
     outcomes.clear();
+    roles.reset();
     calls.length = 0;
   };
 
@@ -171,12 +206,17 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     }
   };
 
-  const handleEcr = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+  const handleEcr = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    received: Buffer,
+  ): Promise<void> => {
     const requestId = randomUUID();
     const target = headerValue(req, "x-amz-target");
     const operation = target?.startsWith(TARGET_PREFIX)
       ? target.slice(TARGET_PREFIX.length)
       : (target ?? "");
+    const raw = received.toString("utf8");
     let body: unknown = raw;
     let isJson = false;
     try {
@@ -185,7 +225,12 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     } catch {
       // Recorded as text; answered below with SerializationException unless a fault comes first.
     }
-    calls.push({ operation, body, at: new Date().toISOString() });
+    calls.push({
+      operation,
+      body,
+      accessKeyId: claimedAccessKeyId(headerValue(req, "authorization")),
+      at: new Date().toISOString(),
+    });
 
     const fault = faults.take(operation);
     if (fault !== undefined) {
@@ -217,6 +262,26 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
       return;
     }
     try {
+      const { registryId } = body;
+      const targetRegistry = typeof registryId === "string" ? registryId : accountId;
+      const requiredRoleArn = roles.roleOf(targetRegistry);
+      if (requiredRoleArn !== undefined) {
+        await checkSignedByRole(
+          {
+            request: {
+              method: req.method,
+              url: req.url ?? "/",
+              headers: req.headers,
+              body: received,
+            },
+            operation,
+            registryId: targetRegistry,
+            requiredRoleArn,
+          },
+          options.credentials,
+          accountId,
+        );
+      }
       sendEcr(res, requestId, 200, rules.execute(operation, body));
     } catch (error) {
       if (error instanceof EcrError) {
@@ -250,6 +315,15 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
       outcomes.clear();
       return { status: 204 };
     },
+    "GET registry-roles": () => ({ status: 200, body: roles }),
+    "POST registry-roles": (raw: string) => {
+      roles.update(parseControlBody(raw));
+      return { status: 204 };
+    },
+    "DELETE registry-roles": () => {
+      roles.clear();
+      return { status: 204 };
+    },
     "POST reset": () => {
       reset();
       return { status: 204 };
@@ -262,11 +336,10 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     name: "ECR emulator",
     handle: async (req, res, body) => {
       const path = new URL(req.url ?? "/", "http://emulator").pathname;
-      const raw = body.toString("utf8");
       if (path.startsWith(CONTROL_PREFIX)) {
-        await answerControl(req, res, path, raw, controlRoutes);
+        await answerControl(req, res, path, body.toString("utf8"), controlRoutes);
       } else {
-        handleEcr(req, res, raw);
+        await handleEcr(req, res, body);
       }
     },
     fail: (res, error) => sendEcrError(res, randomUUID(), 500, "ServerException", String(error)),
@@ -281,6 +354,8 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     seed: (rule) => rules.seed({ ...rule }),
     setValidation: (outcome) => outcomes.set(outcome),
     clearValidation: () => outcomes.clear(),
+    setRegistryRoles: (changes) => roles.update({ ...changes }),
+    registryRoles: () => roles.toJSON(),
     reset,
     close: () => server.close(),
   };

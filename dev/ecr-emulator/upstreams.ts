@@ -1,5 +1,5 @@
 import { UpstreamRegistry as UpstreamRegistryEnum } from "@aws-sdk/client-ecr";
-import { EcrError } from "./validation.js";
+import { EcrError, IAM_ROLE_ARN } from "./validation.js";
 
 /** ECR's names for upstream registries: the SDK model's enum, one list for service and emulator. */
 export const UPSTREAM_REGISTRIES: readonly string[] = Object.values(UpstreamRegistryEnum);
@@ -23,7 +23,6 @@ const KNOWN_HOSTS: ReadonlyMap<string, UpstreamKind> = new Map<string, UpstreamK
 
 const AZURE_HOST = /^[a-z0-9]+\.azurecr\.io$/;
 const PRIVATE_ECR_HOST = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/;
-const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/[\w+=,.@/-]+$/;
 
 /** Classifies an upstream registry URL the way ECR does; `undefined` for an unsupported one. */
 export const classifyUpstream = (url: string): UpstreamKind | undefined => {

@@ -17,6 +17,9 @@ export class EcrError extends Error {
   }
 }
 
+/** An IAM role ARN, path allowed; the first group is the role's account. */
+export const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/[\w+=,.@/-]+$/;
+
 export const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 

@@ -17,6 +17,8 @@ import {
   PullThroughCacheRuleNotFoundException,
   SecretNotFoundException,
   ServerException,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   UnsupportedUpstreamRegistryException,
   UpdatePullThroughCacheRuleCommand,
   type UpdatePullThroughCacheRuleCommandInput,
@@ -24,8 +26,16 @@ import {
   ValidatePullThroughCacheRuleCommand,
   ValidationException,
 } from "@aws-sdk/client-ecr";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
+import { HttpRequest } from "@smithy/core/protocols";
+import type { AwsCredentialIdentity, FinalizeRequestMiddleware } from "@smithy/types";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ControlRequestError, type EcrEmulator, startEcrEmulator } from "../../dev/ecr-emulator.js";
+import {
+  remoteCredentialLookup,
+  type StsEmulator,
+  startStsEmulator,
+} from "../../dev/sts-emulator.js";
 
 const DEFAULT_ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "210987654321";
@@ -45,6 +55,7 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 interface RecordedCall {
   operation: string;
   body: unknown;
+  accessKeyId: string | null;
   at: string;
 }
 
@@ -1624,16 +1635,19 @@ describe("calls log", () => {
       {
         operation: "CreatePullThroughCacheRule",
         body: { ecrRepositoryPrefix: "quay", upstreamRegistryUrl: "quay.io" },
+        accessKeyId: "test",
         at: expect.any(String),
       },
       {
         operation: "CreatePullThroughCacheRule",
         body: { ecrRepositoryPrefix: "a", upstreamRegistryUrl: "public.ecr.aws" },
+        accessKeyId: "test",
         at: expect.any(String),
       },
       {
         operation: "DeletePullThroughCacheRule",
         body: { ecrRepositoryPrefix: "quay" },
+        accessKeyId: "test",
         at: expect.any(String),
       },
     ]);
@@ -1652,6 +1666,421 @@ describe("calls log", () => {
     expect(response.status).toBe(204);
     await expect(recordedCalls()).resolves.toEqual([]);
     await expect(describeRules()).resolves.toMatchObject({ pullThroughCacheRules: [] });
+  });
+});
+
+describe("registries with a role", () => {
+  const MEMBER_ROLE = "arn:aws:iam::210987654321:role/ecr-cache-rules";
+  const FOREIGN_ROLE = "arn:aws:iam::333344445555:role/ecr-cache-rules";
+  let sts: StsEmulator;
+  let guarded: EcrEmulator;
+  let stsClient: STSClient;
+
+  const clientFor = (target: EcrEmulator, credentials: AwsCredentialIdentity): ECRClient => {
+    const client = new ECRClient({
+      endpoint: target.url,
+      region: "eu-west-1",
+      credentials,
+      maxAttempts: 1,
+    });
+    extraClients.push(client);
+    return client;
+  };
+
+  const assume = async (roleArn: string, session: string): Promise<AwsCredentialIdentity> => {
+    const { Credentials } = await stsClient.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: session }),
+    );
+    return {
+      accessKeyId: Credentials?.AccessKeyId ?? "",
+      secretAccessKey: Credentials?.SecretAccessKey ?? "",
+      sessionToken: Credentials?.SessionToken ?? "",
+    };
+  };
+
+  const createIn = (client: ECRClient, ecrRepositoryPrefix = "quay") =>
+    client.send(
+      new CreatePullThroughCacheRuleCommand({
+        registryId: OTHER_ACCOUNT,
+        ecrRepositoryPrefix,
+        upstreamRegistryUrl: "quay.io",
+      }),
+    );
+
+  const memberRules = async () => {
+    const checker = clientFor(guarded, await assume(MEMBER_ROLE, "check"));
+    const { pullThroughCacheRules = [] } = await checker.send(
+      new DescribePullThroughCacheRulesCommand({ registryId: OTHER_ACCOUNT }),
+    );
+    return pullThroughCacheRules;
+  };
+
+  beforeAll(async () => {
+    sts = await startStsEmulator();
+    guarded = await startEcrEmulator({
+      registryRoles: { [OTHER_ACCOUNT]: MEMBER_ROLE },
+      credentials: sts.credentials,
+    });
+    stsClient = new STSClient({
+      endpoint: sts.url,
+      region: "eu-west-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+  });
+
+  afterAll(async () => {
+    stsClient.destroy();
+    await guarded.close();
+    await sts.close();
+  });
+
+  beforeEach(() => {
+    sts.reset();
+    guarded.reset();
+  });
+
+  it("accepts a call signed with credentials STS issued for the registry's role", async () => {
+    // Prepare
+    const session = await assume(MEMBER_ROLE, "request-1");
+    const member = clientFor(guarded, session);
+
+    // Act
+    const created = await createIn(member);
+
+    // Assess
+    expect(created).toMatchObject({ registryId: OTHER_ACCOUNT, ecrRepositoryPrefix: "quay" });
+    expect(guarded.calls()).toEqual([
+      expect.objectContaining({
+        operation: "CreatePullThroughCacheRule",
+        accessKeyId: session.accessKeyId,
+      }),
+    ]);
+  });
+
+  it("refuses the function's own long-term credentials with AccessDeniedException", async () => {
+    // Prepare
+    const own = clientFor(guarded, { accessKeyId: "test", secretAccessKey: "test" });
+
+    // Act
+    const error = await rejectionOf(createIn(own));
+
+    // Assess
+    expect(error).toBeInstanceOf(ECRServiceException);
+    expect(error).toMatchObject({
+      name: "AccessDeniedException",
+      message:
+        "User: arn:aws:iam::123456789012:user/test is not authorized to perform: ecr:CreatePullThroughCacheRule on resource: * because no identity-based policy allows the ecr:CreatePullThroughCacheRule action",
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(memberRules()).resolves.toEqual([]);
+  });
+
+  it("refuses credentials issued for another role, naming that role session", async () => {
+    // Prepare
+    const foreign = clientFor(guarded, await assume(FOREIGN_ROLE, "request-2"));
+
+    // Act
+    const error = await rejectionOf(
+      foreign.send(new DescribePullThroughCacheRulesCommand({ registryId: OTHER_ACCOUNT })),
+    );
+
+    // Assess
+    expect(error).toMatchObject({
+      name: "AccessDeniedException",
+      message:
+        "User: arn:aws:sts::333344445555:assumed-role/ecr-cache-rules/request-2 is not authorized to perform: ecr:DescribePullThroughCacheRules on resource: * because no identity-based policy allows the ecr:DescribePullThroughCacheRules action",
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it("refuses issued credentials signed with the wrong secret with InvalidSignatureException", async () => {
+    // Prepare
+    const session = await assume(MEMBER_ROLE, "request-3");
+    const forger = clientFor(guarded, { ...session, secretAccessKey: "not-the-issued-secret" });
+
+    // Act
+    const error = await rejectionOf(createIn(forger));
+
+    // Assess
+    expect(error).toMatchObject({
+      name: "InvalidSignatureException",
+      message: expect.stringMatching(/^The request signature we calculated does not match/),
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it.each([
+    { problem: "another session's token", token: "other" },
+    { problem: "no session token", token: undefined },
+  ])("refuses an issued key with $problem with UnrecognizedClientException", async ({ token }) => {
+    // Prepare
+    const session = await assume(MEMBER_ROLE, "request-4");
+    const other = await assume(MEMBER_ROLE, "request-5");
+    const mixed = clientFor(guarded, {
+      accessKeyId: session.accessKeyId,
+      secretAccessKey: session.secretAccessKey,
+      ...(token === undefined ? {} : { sessionToken: other.sessionToken }),
+    });
+
+    // Act
+    const error = await rejectionOf(createIn(mixed));
+
+    // Assess
+    expect(error).toMatchObject({
+      name: "UnrecognizedClientException",
+      message: "The security token included in the request is invalid.",
+    });
+  });
+
+  it("refuses temporary credentials STS never issued with UnrecognizedClientException", async () => {
+    // Prepare
+    const made = clientFor(guarded, {
+      accessKeyId: "ASIAMADEUPKEY0000000",
+      secretAccessKey: "made-up",
+      sessionToken: "made-up",
+    });
+
+    // Act
+    const error = await rejectionOf(createIn(made));
+
+    // Assess
+    expect(error).toMatchObject({ name: "UnrecognizedClientException" });
+  });
+
+  it("refuses expired credentials with ExpiredTokenException", async () => {
+    // Prepare
+    const expired = sts.credentials.issue(
+      { roleArn: MEMBER_ROLE, roleSessionName: "yesterday", durationSeconds: 900 },
+      new Date(Date.now() - 86_400_000),
+    );
+    const late = clientFor(guarded, expired);
+
+    // Act
+    const error = await rejectionOf(createIn(late));
+
+    // Assess
+    expect(error).toMatchObject({
+      name: "ExpiredTokenException",
+      message: "The security token included in the request is expired",
+    });
+  });
+
+  it("refuses an unsigned request with MissingAuthenticationTokenException", async () => {
+    // Act
+    const response = await fetch(guarded.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `${TARGET_PREFIX}DescribePullThroughCacheRules`,
+      },
+      body: JSON.stringify({ registryId: OTHER_ACCOUNT }),
+    });
+
+    // Assess
+    expect(response.status).toBe(400);
+    await expect(response.json()).resolves.toMatchObject({
+      __type: "MissingAuthenticationTokenException",
+    });
+    expect(guarded.calls()).toEqual([expect.objectContaining({ accessKeyId: null })]);
+  });
+
+  it.each<{ problem: string; tamper: (request: HttpRequest) => void }>([
+    {
+      problem: "a body changed after signing",
+      tamper: (request) => {
+        // Same length, so only the content hash can tell.
+        request.body = String(request.body).replace('"quay"', '"quax"');
+      },
+    },
+    {
+      problem: "a signed header changed after signing",
+      tamper: (request) => {
+        request.headers["x-amz-target"] = `${TARGET_PREFIX}DeletePullThroughCacheRule`;
+      },
+    },
+  ])("refuses $problem with InvalidSignatureException", async ({ tamper }) => {
+    // Prepare
+    const member = clientFor(guarded, await assume(MEMBER_ROLE, "request-6"));
+    const tamperAfterSigning: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> =
+      (next) => (args) => {
+        if (HttpRequest.isInstance(args.request)) tamper(args.request);
+        return next(args);
+      };
+    member.middlewareStack.addRelativeTo(tamperAfterSigning, {
+      relation: "after",
+      toMiddleware: "httpSigningMiddleware",
+      name: "tamperAfterSigning",
+    });
+
+    // Act
+    const error = await rejectionOf(createIn(member));
+
+    // Assess
+    expect(error).toMatchObject({ name: "InvalidSignatureException" });
+    await expect(memberRules()).resolves.toEqual([]);
+  });
+
+  it("lets calls for registries without a role through, signed or not", async () => {
+    // Act
+    const own = await clientFor(guarded, { accessKeyId: "test", secretAccessKey: "test" }).send(
+      new DescribePullThroughCacheRulesCommand({}),
+    );
+
+    // Assess
+    expect(own.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it("applies a role of the default account to calls without registryId", async () => {
+    // Prepare
+    guarded.setRegistryRoles({ [DEFAULT_ACCOUNT]: "arn:aws:iam::123456789012:role/own" });
+    const own = clientFor(guarded, { accessKeyId: "test", secretAccessKey: "test" });
+    const session = clientFor(guarded, await assume("arn:aws:iam::123456789012:role/own", "r-7"));
+
+    // Act
+    const refused = await rejectionOf(own.send(new DescribePullThroughCacheRulesCommand({})));
+    const accepted = await session.send(new DescribePullThroughCacheRulesCommand({}));
+
+    // Assess
+    expect(refused).toMatchObject({ name: "AccessDeniedException" });
+    expect(accepted.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it("records which session signed every call, so a request's calls can be told apart", async () => {
+    // Prepare
+    const first = await assume(MEMBER_ROLE, "request-a");
+    const second = await assume(MEMBER_ROLE, "request-b");
+
+    // Act
+    await createIn(clientFor(guarded, first));
+    await clientFor(guarded, first).send(
+      new ValidatePullThroughCacheRuleCommand({
+        registryId: OTHER_ACCOUNT,
+        ecrRepositoryPrefix: "quay",
+      }),
+    );
+    await createIn(clientFor(guarded, second), "k8s");
+
+    // Assess
+    expect(guarded.calls().map((call) => [call.operation, call.accessKeyId])).toEqual([
+      ["CreatePullThroughCacheRule", first.accessKeyId],
+      ["ValidatePullThroughCacheRule", first.accessKeyId],
+      ["CreatePullThroughCacheRule", second.accessKeyId],
+    ]);
+  });
+
+  it("refuses calls signed with credentials that STS has since forgotten", async () => {
+    // Prepare
+    const session = await assume(MEMBER_ROLE, "request-8");
+    sts.reset();
+
+    // Act
+    const error = await rejectionOf(createIn(clientFor(guarded, session)));
+
+    // Assess
+    expect(error).toMatchObject({ name: "UnrecognizedClientException" });
+  });
+
+  it("looks credentials up in an STS emulator of another process through its control API", async () => {
+    // Prepare
+    const remote = await startEcrEmulator({
+      registryRoles: { [OTHER_ACCOUNT]: MEMBER_ROLE },
+      credentials: remoteCredentialLookup(sts.url),
+    });
+    const session = await assume(MEMBER_ROLE, "request-9");
+    const foreign = await assume(FOREIGN_ROLE, "request-10");
+
+    // Act
+    const accepted = await createIn(clientFor(remote, session));
+    const refused = await rejectionOf(createIn(clientFor(remote, foreign), "k8s"));
+    await remote.close();
+
+    // Assess
+    expect(accepted.registryId).toBe(OTHER_ACCOUNT);
+    expect(refused).toMatchObject({ name: "AccessDeniedException" });
+  });
+
+  it("answers 500 when the STS emulator it was pointed at cannot be reached", async () => {
+    // Prepare
+    const gone = await startStsEmulator();
+    const goneUrl = gone.url;
+    await gone.close();
+    const orphan = await startEcrEmulator({
+      registryRoles: { [OTHER_ACCOUNT]: MEMBER_ROLE },
+      credentials: remoteCredentialLookup(goneUrl),
+    });
+
+    // Act
+    const error = await rejectionOf(
+      createIn(
+        clientFor(orphan, { accessKeyId: "ASIAX", secretAccessKey: "x", sessionToken: "x" }),
+      ),
+    );
+    await orphan.close();
+
+    // Assess
+    expect(error).toBeInstanceOf(ServerException);
+  });
+
+  it("sets, lists and drops registry roles through the control API, and reset restores the options", async () => {
+    // Prepare
+    const rolesControl = (method: string, body?: unknown) =>
+      fetch(`${guarded.url}/__emulator/registry-roles`, {
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+
+    // Act
+    const initial = await (await rolesControl("GET")).json();
+    const posted = await rolesControl("POST", {
+      "444455556666": "arn:aws:iam::444455556666:role/central",
+      [OTHER_ACCOUNT]: null,
+    });
+    const afterPost = await (await rolesControl("GET")).json();
+    const unsignedNowAllowed = await createIn(
+      clientFor(guarded, { accessKeyId: "test", secretAccessKey: "test" }),
+    );
+    const deleted = await rolesControl("DELETE");
+    const afterDelete = guarded.registryRoles();
+    const reset = await fetch(`${guarded.url}/__emulator/reset`, { method: "POST" });
+    const afterReset = guarded.registryRoles();
+
+    // Assess
+    expect(initial).toEqual({ [OTHER_ACCOUNT]: MEMBER_ROLE });
+    expect(posted.status).toBe(204);
+    expect(afterPost).toEqual({ "444455556666": "arn:aws:iam::444455556666:role/central" });
+    expect(unsignedNowAllowed.registryId).toBe(OTHER_ACCOUNT);
+    expect(deleted.status).toBe(204);
+    expect(afterDelete).toEqual({});
+    expect(reset.status).toBe(204);
+    expect(afterReset).toEqual({ [OTHER_ACCOUNT]: MEMBER_ROLE });
+  });
+
+  it.each([
+    { problem: "a registry id that is not 12 digits", roles: { "42": MEMBER_ROLE } },
+    {
+      problem: "a role that is not an IAM role ARN",
+      roles: { [OTHER_ACCOUNT]: "ecr-cache-rules" },
+    },
+    { problem: "a role of the wrong type", roles: { [OTHER_ACCOUNT]: 7 } },
+  ])("refuses $problem with 400 and changes nothing", async ({ roles }) => {
+    // Act
+    const response = await fetch(`${guarded.url}/__emulator/registry-roles`, {
+      method: "POST",
+      body: JSON.stringify({ "444455556666": "arn:aws:iam::444455556666:role/x", ...roles }),
+    });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(guarded.registryRoles()).toEqual({ [OTHER_ACCOUNT]: MEMBER_ROLE });
+  });
+
+  it("refuses invalid registry roles in the options", async () => {
+    // Act
+    const start = startEcrEmulator({ registryRoles: { [OTHER_ACCOUNT]: "arn:aws:iam::1:role/x" } });
+
+    // Assess
+    await expect(start).rejects.toBeInstanceOf(ControlRequestError);
   });
 });
 
@@ -1704,6 +2133,62 @@ describe("lifecycle", () => {
     // Assess
     expect(stdout).toMatch(/^ECR emulator listening on http:\/\/127\.0\.0\.1:\d+\n$/);
     expect(calls.status).toBe(200);
+    expect(code).toBe(0);
+  });
+
+  it("runs as a CLI that takes registry roles and the URL of an STS emulator", async () => {
+    // Prepare
+    const role = "arn:aws:iam::210987654321:role/ecr-cache-rules";
+    const sts = await startStsEmulator();
+    const issued = sts.credentials.issue({
+      roleArn: role,
+      roleSessionName: "cli",
+      durationSeconds: 900,
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "dev/ecr-emulator.ts",
+        "--port",
+        "0",
+        "--registry-role",
+        `${OTHER_ACCOUNT}=${role}`,
+        "--sts-url",
+        sts.url,
+      ],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let stdout = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    const exited = once(child, "exit");
+    await expect.poll(() => stdout, { timeout: 4_000 }).toMatch(/\n$/);
+    const url = stdout.trim().replace("ECR emulator listening on ", "");
+    const describeAs = (credentials: AwsCredentialIdentity) => {
+      const client = new ECRClient({
+        endpoint: url,
+        region: "eu-west-1",
+        credentials,
+        maxAttempts: 1,
+      });
+      extraClients.push(client);
+      return client.send(new DescribePullThroughCacheRulesCommand({ registryId: OTHER_ACCOUNT }));
+    };
+
+    // Act
+    const accepted = await describeAs(issued);
+    const refused = await rejectionOf(describeAs({ accessKeyId: "test", secretAccessKey: "test" }));
+    child.kill("SIGTERM");
+    const [code] = await exited;
+    await sts.close();
+
+    // Assess
+    expect(accepted.$metadata.httpStatusCode).toBe(200);
+    expect(refused).toMatchObject({ name: "AccessDeniedException" });
     expect(code).toBe(0);
   });
 });
