@@ -1,7 +1,8 @@
 /**
  * Local Amazon ECR emulator for development and tests: the pull through cache rule operations
- * over AWS JSON 1.1, so an unmodified `ECRClient` pointed at {@link EcrEmulator.url} works, plus
- * a fault-injection control API under `/__emulator/`.
+ * (Create, Describe, Update, Delete, Validate) over AWS JSON 1.1 with ECR's validation, quota
+ * and errors, ECR-to-ECR upstreams included, so an unmodified `ECRClient` pointed at
+ * {@link EcrEmulator.url} works; plus a control API under `/__emulator/`.
  *
  * Run standalone with `npx tsx dev/ecr-emulator.ts [--port N] [--host H] [--account-id ID]
  * [--registry-role REGISTRY_ID=ROLE_ARN ...] [--sts-url URL]`: `--registry-role` (repeatable)
@@ -13,8 +14,9 @@
  * emulator issued for exactly that role; the signature is recomputed with the issued secret.
  * Otherwise ECR's answers, all 400: `AccessDeniedException` "User: <principal> is not authorized
  * to perform: ecr:<Operation> on resource: * …" (credentials of another role, or a long-term key
- * the STS emulator never issued), `UnrecognizedClientException` (an unknown or mismatched session
- * token), `ExpiredTokenException`, `InvalidSignatureException`, `MissingAuthenticationTokenException`.
+ * the STS emulator never issued), `UnrecognizedClientException` (an unknown or mismatched
+ * session token), `ExpiredTokenException`, `InvalidSignatureException`,
+ * `MissingAuthenticationTokenException`. Registries without a role take any call.
  *
  * Control API (JSON in and out):
  * - `POST /__emulator/faults`

@@ -7,7 +7,6 @@ export interface RoleBoundCall {
   readonly request: ReceivedRequest;
   /** The ECR operation, for the AccessDenied message. */
   readonly operation: string;
-  readonly registryId: string;
   readonly requiredRoleArn: string;
 }
 

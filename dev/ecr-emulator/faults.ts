@@ -36,7 +36,7 @@ export interface FaultSpec {
   readonly count?: number;
   /** Operation names the fault applies to; default every request to the service endpoint. */
   readonly operations?: readonly string[];
-  /** Error code of the answer: required for `error`, overrides the default of `throttle` and `server-error`. */
+  /** Error code of the answer: required for `error`, overrides `throttle`'s and `server-error`'s. */
   readonly errorType?: string;
   /**
    * HTTP status: 400 to 599 for `throttle`, `server-error`, `error` and `non-json`, whose

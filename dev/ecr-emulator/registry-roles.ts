@@ -23,7 +23,7 @@ export class RegistryRoles {
   readonly #initial: ReadonlyMap<string, string>;
   #roles: Map<string, string>;
 
-  /** Throws {@link ControlRequestError} for an entry that is not `{"<12 digits>": "<role ARN>"}`. */
+  /** Throws {@link ControlRequestError} for an entry other than `"<12 digits>": "<role ARN>"`. */
   constructor(initial: Readonly<Record<string, string>>) {
     for (const [registryId, roleArn] of Object.entries(initial)) checkEntry(registryId, roleArn);
     this.#initial = new Map(Object.entries(initial));

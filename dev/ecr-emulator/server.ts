@@ -275,7 +275,6 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
               body: received,
             },
             operation,
-            registryId: targetRegistry,
             requiredRoleArn,
           },
           options.credentials,

@@ -25,7 +25,8 @@ export interface StsEmulatorOptions {
   accountId?: string;
   /**
    * The role ARNs AssumeRole may assume; any other is 403 AccessDenied. Default: every IAM role
-   * ARN. `reset()` comes back to this list.
+   * ARN. `reset()` comes back to this list. An entry that is not an IAM role ARN makes the start
+   * fail with a `ControlRequestError`.
    */
   assumableRoles?: readonly string[];
   /** The registry to record issued credentials in; default a new one. */
