@@ -1,15 +1,31 @@
-import { ECR_OPERATIONS, isEcrOperation } from "./rules.js";
+import {
+  ControlRequestError,
+  optionalMember,
+  refuseUnknownMembers,
+  requireObject,
+} from "./control.js";
+import { isJsonObject } from "./validation.js";
 
-const FAULT_KINDS = ["throttle", "server-error", "hang", "reset", "non-json", "error"] as const;
+const FAULT_KINDS = [
+  "throttle",
+  "server-error",
+  "hang",
+  "reset",
+  "non-json",
+  "error",
+  "literal",
+] as const;
 
 /**
  * How an injected fault answers:
- * - `throttle`: 400 `ThrottlingException` "Rate exceeded";
- * - `server-error`: 500 `ServerException`;
+ * - `throttle`: the service's throttling error (ECR: 400 `ThrottlingException` "Rate exceeded");
+ * - `server-error`: the service's internal error (ECR: 500 `ServerException`);
  * - `hang`: never answers, until the client gives up or the emulator closes;
  * - `reset`: destroys the socket with a TCP reset instead of answering;
- * - `non-json`: 502 `text/html` `<html>Bad Gateway</html>`, as a proxy in front of ECR might;
- * - `error`: `status` (default 400) with body `{"__type": errorType, "message": message}`.
+ * - `non-json`: 502 `text/html` `<html>Bad Gateway</html>`, as a proxy in front of AWS might;
+ * - `error`: `status` (default 400) with the error `errorType` and `message`;
+ * - `literal`: `status` (default 200) with `body` as the answer, in the service's content type,
+ *   for answers the real service never gives (an impossible timestamp, a missing member).
  */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -18,14 +34,24 @@ export interface FaultSpec {
   readonly fault: FaultKind;
   /** How many matching requests the fault answers before it is used up; default 1. */
   readonly count?: number;
-  /** ECR operation names the fault applies to; default every request to the ECR endpoint. */
+  /** Operation names the fault applies to; default every request to the service endpoint. */
   readonly operations?: readonly string[];
-  /** `__type` of the error answer: required for `error`, overrides the default of `throttle` and `server-error`. */
+  /** Error code of the answer: required for `error`, overrides `throttle`'s and `server-error`'s. */
   readonly errorType?: string;
-  /** HTTP status: overrides the default of `throttle`, `server-error`, `non-json` and `error`. */
+  /**
+   * HTTP status: 400 to 599 for `throttle`, `server-error`, `error` and `non-json`, whose
+   * defaults it overrides; 200 to 599 for `literal` (default 200).
+   */
   readonly status?: number;
   /** Error message: overrides the default of `throttle`, `server-error` and `error`. */
   readonly message?: string;
+  /** Whole seconds for a `Retry-After` header on `throttle`, `server-error` and `error` answers. */
+  readonly retryAfter?: number;
+  /**
+   * The answer's body for `literal` (required there, refused elsewhere): a string is sent byte
+   * for byte; for a JSON service a JSON object or array may be given instead, and is serialised.
+   */
+  readonly body?: string | Readonly<Record<string, unknown>> | readonly unknown[];
 }
 
 /** What the server does instead of running the operation. */
@@ -35,17 +61,32 @@ export type FaultAction =
       readonly status: number;
       readonly errorType: string;
       readonly message: string;
+      readonly retryAfter: number | undefined;
     }
   | { readonly kind: "hang" }
   | { readonly kind: "reset" }
-  | { readonly kind: "non-json"; readonly status: number };
+  | { readonly kind: "non-json"; readonly status: number }
+  | { readonly kind: "literal"; readonly status: number; readonly body: string };
 
-/** A fault specification the emulator cannot use; the control API answers it with 400. */
-export class InvalidFaultError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidFaultError";
-  }
+/** A default error answer of a service. */
+export interface ErrorDefaults {
+  readonly status: number;
+  readonly errorType: string;
+  readonly message: string;
+}
+
+/** What differs between the emulated services: operations, error codes and wording. */
+export interface FaultProfile {
+  /** The service's name in default messages, e.g. "ECR". */
+  readonly service: string;
+  /** The operations `operations` may name. */
+  readonly operations: readonly string[];
+  /** The fault kinds the service supports. */
+  readonly kinds: readonly FaultKind[];
+  readonly throttle: ErrorDefaults;
+  readonly serverError: ErrorDefaults;
+  /** Whether a `literal` body may be a JSON value (a JSON protocol) or must be a string. */
+  readonly jsonBodies: boolean;
 }
 
 interface QueuedFault {
@@ -54,67 +95,117 @@ interface QueuedFault {
   readonly action: FaultAction;
 }
 
-const EXCEPTION_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+const SPEC_MEMBERS = [
+  "fault",
+  "count",
+  "operations",
+  "errorType",
+  "status",
+  "message",
+  "retryAfter",
+  "body",
+] as const;
 
-const optionalField = <T>(
-  spec: Record<string, unknown>,
-  name: string,
-  accept: (value: unknown) => value is T,
-  expected: string,
-): T | undefined => {
-  const value = spec[name];
-  if (value === undefined) return undefined;
-  if (!accept(value)) throw new InvalidFaultError(`"${name}" must be ${expected}.`);
-  return value;
+// Which optional members mean something for which kind; any other combination is refused so a
+// test cannot believe it set something the fault ignores.
+const MEMBERS_OF: Readonly<Record<FaultKind, readonly string[]>> = {
+  throttle: ["errorType", "status", "message", "retryAfter"],
+  "server-error": ["errorType", "status", "message", "retryAfter"],
+  error: ["errorType", "status", "message", "retryAfter"],
+  "non-json": ["status"],
+  literal: ["status", "body"],
+  hang: [],
+  reset: [],
 };
+
+const EXCEPTION_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 const isPositiveInteger = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
-const isStatus = (value: unknown): value is number =>
+const isWholeSeconds = (value: unknown): value is number =>
+  typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+const isErrorStatus = (value: unknown): value is number =>
   typeof value === "number" && Number.isInteger(value) && value >= 400 && value <= 599;
+const isAnswerStatus = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 200 && value <= 599;
 const isExceptionName = (value: unknown): value is string =>
   typeof value === "string" && EXCEPTION_NAME.test(value);
 const isString = (value: unknown): value is string => typeof value === "string";
-const isOperationList = (value: unknown): value is string[] =>
-  Array.isArray(value) &&
-  value.length > 0 &&
-  value.every((name) => typeof name === "string" && isEcrOperation(name));
+
+const withDefaults = (
+  defaults: ErrorDefaults,
+  spec: Record<string, unknown>,
+  retryAfter: number | undefined,
+): FaultAction => ({
+  kind: "error",
+  status:
+    optionalMember(spec, "status", isErrorStatus, "an HTTP status from 400 to 599") ??
+    defaults.status,
+  errorType:
+    optionalMember(spec, "errorType", isExceptionName, "an exception name") ?? defaults.errorType,
+  message: optionalMember(spec, "message", isString, "a string") ?? defaults.message,
+  retryAfter,
+});
+
+const literalBody = (profile: FaultProfile, spec: Record<string, unknown>): string => {
+  const { body } = spec;
+  if (typeof body === "string") return body;
+  if (profile.jsonBodies && (isJsonObject(body) || Array.isArray(body))) {
+    return JSON.stringify(body);
+  }
+  throw new ControlRequestError(
+    profile.jsonBodies
+      ? 'A "literal" fault needs "body": a string sent as is, or a JSON object or array.'
+      : 'A "literal" fault needs "body": the string to send.',
+  );
+};
 
 const toAction = (
+  profile: FaultProfile,
   kind: FaultKind,
-  errorType: string | undefined,
-  status: number | undefined,
-  message: string | undefined,
+  spec: Record<string, unknown>,
 ): FaultAction => {
+  const retryAfter = optionalMember(
+    spec,
+    "retryAfter",
+    isWholeSeconds,
+    "whole seconds (0 or more)",
+  );
   switch (kind) {
     case "throttle":
-      return {
-        kind: "error",
-        status: status ?? 400,
-        errorType: errorType ?? "ThrottlingException",
-        message: message ?? "Rate exceeded",
-      };
+      return withDefaults(profile.throttle, spec, retryAfter);
     case "server-error":
-      return {
-        kind: "error",
-        status: status ?? 500,
-        errorType: errorType ?? "ServerException",
-        message: message ?? "We encountered an internal error. Please try again.",
-      };
-    case "error":
+      return withDefaults(profile.serverError, spec, retryAfter);
+    case "error": {
+      const errorType = optionalMember(spec, "errorType", isExceptionName, "an exception name");
       if (errorType === undefined) {
-        throw new InvalidFaultError(
+        throw new ControlRequestError(
           'An "error" fault needs "errorType", e.g. "SecretNotFoundException".',
         );
       }
-      return {
-        kind: "error",
-        status: status ?? 400,
-        errorType,
-        message: message ?? `${errorType} raised by the ECR emulator.`,
-      };
+      return withDefaults(
+        {
+          status: 400,
+          errorType,
+          message: `${errorType} raised by the ${profile.service} emulator.`,
+        },
+        spec,
+        retryAfter,
+      );
+    }
     case "non-json":
-      return { kind: "non-json", status: status ?? 502 };
+      return {
+        kind: "non-json",
+        status:
+          optionalMember(spec, "status", isErrorStatus, "an HTTP status from 400 to 599") ?? 502,
+      };
+    case "literal":
+      return {
+        kind: "literal",
+        status:
+          optionalMember(spec, "status", isAnswerStatus, "an HTTP status from 200 to 599") ?? 200,
+        body: literalBody(profile, spec),
+      };
     case "hang":
       return { kind: "hang" };
     case "reset":
@@ -122,29 +213,35 @@ const toAction = (
   }
 };
 
-const toQueuedFault = (value: unknown): QueuedFault => {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidFaultError("A fault must be a JSON object.");
-  }
-  const spec = value as Record<string, unknown>;
+const toQueuedFault = (profile: FaultProfile, value: unknown): QueuedFault => {
+  const spec = requireObject(value, "A fault");
+  refuseUnknownMembers(spec, SPEC_MEMBERS, "A fault");
   const { fault: kind } = spec;
-  if (typeof kind !== "string" || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw new InvalidFaultError(`"fault" must be one of ${FAULT_KINDS.join(", ")}.`);
+  if (typeof kind !== "string" || !(profile.kinds as readonly string[]).includes(kind)) {
+    throw new ControlRequestError(`"fault" must be one of ${profile.kinds.join(", ")}.`);
   }
-  const count = optionalField(spec, "count", isPositiveInteger, "a positive integer");
-  const operations = optionalField(
+  const faultKind = kind as FaultKind;
+  const allowed = MEMBERS_OF[faultKind];
+  const misplaced = Object.keys(spec).find(
+    (name) => !["fault", "count", "operations"].includes(name) && !allowed.includes(name),
+  );
+  if (misplaced !== undefined) {
+    throw new ControlRequestError(`"${misplaced}" does not apply to a "${faultKind}" fault.`);
+  }
+  const count = optionalMember(spec, "count", isPositiveInteger, "a positive integer");
+  const operations = optionalMember(
     spec,
     "operations",
-    isOperationList,
-    `a non-empty list of ${ECR_OPERATIONS.join(", ")}`,
+    (list: unknown): list is string[] =>
+      Array.isArray(list) &&
+      list.length > 0 &&
+      list.every((name) => typeof name === "string" && profile.operations.includes(name)),
+    `a non-empty list of ${profile.operations.join(", ")}`,
   );
-  const errorType = optionalField(spec, "errorType", isExceptionName, "an exception name");
-  const status = optionalField(spec, "status", isStatus, "an HTTP status from 400 to 599");
-  const message = optionalField(spec, "message", isString, "a string");
   return {
     remaining: count ?? 1,
     operations: operations === undefined ? undefined : new Set(operations),
-    action: toAction(kind as FaultKind, errorType, status, message),
+    action: toAction(profile, faultKind, spec),
   };
 };
 
@@ -153,11 +250,16 @@ const toQueuedFault = (value: unknown): QueuedFault => {
  * still has uses left, so tests can script sequences such as "throttle twice, then fail once".
  */
 export class FaultQueue {
+  readonly #profile: FaultProfile;
   #queue: QueuedFault[] = [];
 
-  /** Validates and appends a fault; throws {@link InvalidFaultError} for an unusable one. */
+  constructor(profile: FaultProfile) {
+    this.#profile = profile;
+  }
+
+  /** Validates and appends a fault; throws {@link ControlRequestError} for an unusable one. */
   add(spec: unknown): void {
-    this.#queue.push(toQueuedFault(spec));
+    this.#queue.push(toQueuedFault(this.#profile, spec));
   }
 
   clear(): void {

@@ -1,4 +1,6 @@
-import { UpstreamRegistry as UpstreamRegistryEnum } from "@aws-sdk/client-ecr";
+import { ControlRequestError, refuseUnknownMembers } from "./control.js";
+import { NextTokens } from "./next-tokens.js";
+import { checkBinding, classifyUpstream, UPSTREAM_REGISTRIES } from "./upstreams.js";
 import {
   checkRange,
   checkString,
@@ -10,6 +12,7 @@ import {
   readStringList,
   Violations,
 } from "./validation.js";
+import type { ValidationOutcomes } from "./validation-outcomes.js";
 
 /** The ECR operations the emulator implements; any other target is an unknown operation. */
 export const ECR_OPERATIONS = [
@@ -17,6 +20,7 @@ export const ECR_OPERATIONS = [
   "DescribePullThroughCacheRules",
   "DeletePullThroughCacheRule",
   "ValidatePullThroughCacheRule",
+  "UpdatePullThroughCacheRule",
 ] as const;
 
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
@@ -24,45 +28,22 @@ export type EcrOperation = (typeof ECR_OPERATIONS)[number];
 export const isEcrOperation = (name: string): name is EcrOperation =>
   (ECR_OPERATIONS as readonly string[]).includes(name);
 
-// The values ECR accepts are the SDK model's enum: one list for the service and the emulator.
-const UPSTREAM_REGISTRIES: readonly string[] = Object.values(UpstreamRegistryEnum);
-
-type UpstreamRegistry = UpstreamRegistryEnum;
-
-interface UpstreamKind {
-  readonly registry: UpstreamRegistry;
-  /** ECR refuses to create a rule for these upstreams without a Secrets Manager credential. */
-  readonly requiresCredential: boolean;
-}
-
-const KNOWN_HOSTS: ReadonlyMap<string, UpstreamKind> = new Map<string, UpstreamKind>([
-  ["public.ecr.aws", { registry: "ecr-public", requiresCredential: false }],
-  ["registry.k8s.io", { registry: "k8s", requiresCredential: false }],
-  ["quay.io", { registry: "quay", requiresCredential: false }],
-  ["registry-1.docker.io", { registry: "docker-hub", requiresCredential: true }],
-  ["ghcr.io", { registry: "github-container-registry", requiresCredential: true }],
-  ["registry.gitlab.com", { registry: "gitlab-container-registry", requiresCredential: true }],
-  ["cgr.dev", { registry: "chainguard", requiresCredential: false }],
-]);
-
-const AZURE_HOST = /^[a-z0-9]+\.azurecr\.io$/;
-const PRIVATE_ECR_HOST = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$/;
-
-const classifyUpstream = (url: string): UpstreamKind | undefined => {
-  const known = KNOWN_HOSTS.get(url);
-  if (known !== undefined) return known;
-  if (AZURE_HOST.test(url))
-    return { registry: "azure-container-registry", requiresCredential: true };
-  if (PRIVATE_ECR_HOST.test(url)) return { registry: "ecr", requiresCredential: false };
-  return undefined;
-};
-
 const PREFIX = pattern("^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/?|ROOT)$");
 const REGISTRY_ID = pattern("[0-9]{12}");
 const CREDENTIAL_ARN = pattern(
   "^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:ecr-pullthroughcache/.+$",
 );
+const CREDENTIAL_CONSTRAINTS = { pattern: CREDENTIAL_ARN, max: 612 } as const;
+const CUSTOM_ROLE_CONSTRAINTS = { max: 2048 } as const;
 const PREFIX_CONSTRAINTS = { min: 2, max: 30, pattern: PREFIX } as const;
+
+/** Whether ECR accepts `value` as an ecrRepositoryPrefix. */
+export const isRulePrefix = (value: string): boolean =>
+  value.length >= 2 && value.length <= 30 && PREFIX.regex.test(value);
+// ECR's rule for the upstream side allows `__` and runs of `-`, which the cache side does not.
+const UPSTREAM_PREFIX = pattern(
+  "^([a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*\\/?|ROOT)$",
+);
 
 const MAX_RULES_PER_REGISTRY = 50;
 const DEFAULT_PAGE_SIZE = 100;
@@ -94,38 +75,46 @@ const notFound = (prefix: string, registryId: string): EcrError =>
     `The pull through cache rule with ecrRepositoryPrefix '${prefix}' does not exist in the registry with id '${registryId}'.`,
   );
 
-const invalidNextToken = (): EcrError =>
-  new EcrError(
-    "InvalidParameterException",
-    "Invalid parameter at 'nextToken' failed to satisfy constraint: 'The nextToken is not valid.'",
-  );
+/** A rule to store without ECR's checks, as posted to `POST /__emulator/rules`. */
+export interface SeedRule {
+  readonly ecrRepositoryPrefix: string;
+  readonly upstreamRegistryUrl: string;
+  /** Default: the emulator's account. */
+  readonly registryId?: string;
+  /** Default: what ECR would derive from the URL, none for an upstream ECR does not support. */
+  readonly upstreamRegistry?: string;
+  readonly credentialArn?: string;
+  readonly customRoleArn?: string;
+  readonly upstreamRepositoryPrefix?: string;
+}
 
-// Tokens name the registry and the last rule returned, so deleting rules between pages neither
-// repeats nor skips the rules that remain.
-const encodeNextToken = (registryId: string, afterSeq: number): string =>
-  Buffer.from(JSON.stringify({ registryId, afterSeq }), "utf8").toString("base64url");
+/** A rule as DescribePullThroughCacheRules lists it; undefined members are left out in JSON. */
+export interface RuleDescription {
+  readonly ecrRepositoryPrefix: string;
+  readonly upstreamRegistryUrl: string;
+  /** Epoch seconds, the wire format of ECR timestamps. */
+  readonly createdAt: number;
+  readonly registryId: string;
+  readonly credentialArn: string | undefined;
+  readonly customRoleArn: string | undefined;
+  readonly upstreamRepositoryPrefix: string | undefined;
+  readonly upstreamRegistry: string | undefined;
+  /** Epoch seconds. */
+  readonly updatedAt: number;
+}
 
-const decodeNextToken = (token: string, registryId: string): number => {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    throw invalidNextToken();
-  }
-  if (typeof decoded !== "object" || decoded === null) throw invalidNextToken();
-  const { registryId: tokenRegistry, afterSeq } = decoded as Record<string, unknown>;
-  if (
-    tokenRegistry !== registryId ||
-    typeof afterSeq !== "number" ||
-    !Number.isSafeInteger(afterSeq)
-  ) {
-    throw invalidNextToken();
-  }
-  return afterSeq;
-};
+const SEED_MEMBERS = [
+  "ecrRepositoryPrefix",
+  "upstreamRegistryUrl",
+  "registryId",
+  "upstreamRegistry",
+  "credentialArn",
+  "customRoleArn",
+  "upstreamRepositoryPrefix",
+] as const;
 
 // Fields shared by every answer that describes a rule; undefined ones vanish in JSON.stringify.
-const ruleFields = (rule: StoredRule): JsonObject => ({
+const ruleFields = (rule: StoredRule) => ({
   ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
   upstreamRegistryUrl: rule.upstreamRegistryUrl,
   createdAt: rule.createdAt,
@@ -135,23 +124,40 @@ const ruleFields = (rule: StoredRule): JsonObject => ({
   upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
 });
 
-const describeRule = (rule: StoredRule): JsonObject => ({
+const describeRule = (rule: StoredRule): RuleDescription => ({
   ...ruleFields(rule),
   upstreamRegistry: rule.upstreamRegistry,
   updatedAt: rule.updatedAt,
 });
 
+// The emulator cannot reach upstreams, secrets or roles, so the only failures it can know about
+// are a missing credential or role (possible only for seeded rules).
+const knownFailure = (rule: StoredRule): string | undefined => {
+  const kind = classifyUpstream(rule.upstreamRegistryUrl);
+  if (kind?.requiresCredential === true && rule.credentialArn === undefined) {
+    return `The upstream registry ${rule.upstreamRegistryUrl} requires authentication but the pull through cache rule has no credentialArn.`;
+  }
+  if (kind?.registry === "ecr" && rule.customRoleArn === undefined) {
+    return `The ecr upstream registry ${rule.upstreamRegistryUrl} requires a customRoleArn but the pull through cache rule has none.`;
+  }
+  return undefined;
+};
+
 /**
- * In-memory pull through cache rules, one ordered map per registry, and the four ECR operations
- * on them with ECR's validation, quota and error answers.
+ * In-memory pull through cache rules, one ordered map per registry, and the ECR operations on
+ * them with ECR's validation, quota and error answers.
  */
 export class RuleStore {
   readonly #defaultRegistryId: string;
+  readonly #outcomes: ValidationOutcomes;
   readonly #registries = new Map<string, Map<string, StoredRule>>();
+  readonly #tokens = new NextTokens();
   #lastSeq = 0;
 
-  constructor(defaultRegistryId: string) {
+  /** `outcomes` override what ValidatePullThroughCacheRule would otherwise conclude. */
+  constructor(defaultRegistryId: string, outcomes: ValidationOutcomes) {
     this.#defaultRegistryId = defaultRegistryId;
+    this.#outcomes = outcomes;
   }
 
   /** Forgets every rule in every registry. */
@@ -170,34 +176,47 @@ export class RuleStore {
         return this.#delete(body);
       case "ValidatePullThroughCacheRule":
         return this.#validate(body);
+      case "UpdatePullThroughCacheRule":
+        return this.#update(body);
     }
   }
 
   /**
-   * Stores a rule without ECR's checks (quota, supported upstream, credential), replacing any
-   * rule with the same prefix, so tests can arrange states ECR itself would refuse to create.
+   * Stores a rule without ECR's checks (quota, supported upstream, credential, role), replacing
+   * any rule with the same prefix, so tests can arrange states ECR itself would refuse to create.
+   * Throws {@link ControlRequestError} for a seed without prefix or URL, with an unknown member,
+   * or with a registryId that is not 12 digits.
    */
-  seed(body: JsonObject): JsonObject {
-    const ecrRepositoryPrefix = readString(body, "ecrRepositoryPrefix");
-    const upstreamRegistryUrl = readString(body, "upstreamRegistryUrl");
+  seed(body: JsonObject): RuleDescription {
+    refuseUnknownMembers(body, SEED_MEMBERS, "A seeded rule");
+    const read = (member: string): string | undefined => {
+      const value = body[member];
+      if (value === undefined || value === null) return undefined;
+      if (typeof value !== "string") throw new ControlRequestError(`"${member}" must be a string.`);
+      return value;
+    };
+    const ecrRepositoryPrefix = read("ecrRepositoryPrefix");
+    const upstreamRegistryUrl = read("upstreamRegistryUrl");
     if (ecrRepositoryPrefix === undefined || upstreamRegistryUrl === undefined) {
-      throw new EcrError(
-        "ValidationException",
+      throw new ControlRequestError(
         "A seeded rule needs ecrRepositoryPrefix and upstreamRegistryUrl.",
       );
     }
-    const registryId = readString(body, "registryId") ?? this.#defaultRegistryId;
+    const registryId = read("registryId") ?? this.#defaultRegistryId;
+    if (!REGISTRY_ID.regex.test(registryId)) {
+      throw new ControlRequestError('"registryId" must be 12 digits.');
+    }
     const rules = this.#rulesOf(registryId);
+    // Re-seeding a prefix moves it to the end, as deleting and re-creating it would in ECR.
     rules.delete(ecrRepositoryPrefix);
     const rule = this.#store(rules, {
       registryId,
       ecrRepositoryPrefix,
       upstreamRegistryUrl,
-      upstreamRegistry:
-        readString(body, "upstreamRegistry") ?? classifyUpstream(upstreamRegistryUrl)?.registry,
-      credentialArn: readString(body, "credentialArn"),
-      customRoleArn: readString(body, "customRoleArn"),
-      upstreamRepositoryPrefix: readString(body, "upstreamRepositoryPrefix"),
+      upstreamRegistry: read("upstreamRegistry") ?? classifyUpstream(upstreamRegistryUrl)?.registry,
+      credentialArn: read("credentialArn"),
+      customRoleArn: read("customRoleArn"),
+      upstreamRepositoryPrefix: read("upstreamRepositoryPrefix"),
     });
     return describeRule(rule);
   }
@@ -239,8 +258,13 @@ export class RuleStore {
     checkString(violations, "upstreamRegistryUrl", url, { required: true });
     checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
     checkString(violations, "upstreamRegistry", upstreamRegistry, { oneOf: UPSTREAM_REGISTRIES });
-    checkString(violations, "credentialArn", credentialArn, { pattern: CREDENTIAL_ARN, max: 612 });
-    checkString(violations, "customRoleArn", customRoleArn, { max: 2048 });
+    checkString(violations, "credentialArn", credentialArn, CREDENTIAL_CONSTRAINTS);
+    checkString(violations, "customRoleArn", customRoleArn, CUSTOM_ROLE_CONSTRAINTS);
+    checkString(violations, "upstreamRepositoryPrefix", upstreamRepositoryPrefix, {
+      min: 2,
+      max: 30,
+      pattern: UPSTREAM_PREFIX,
+    });
     violations.throwIfAny();
     const ecrRepositoryPrefix = validated(prefix);
     const upstreamRegistryUrl = validated(url);
@@ -259,12 +283,16 @@ export class RuleStore {
         `Invalid parameter at 'upstreamRegistry' failed to satisfy constraint: 'The upstream registry ${upstreamRegistry} does not match the upstream registry URL ${upstreamRegistryUrl}.'`,
       );
     }
-    if (kind.requiresCredential && credentialArn === undefined) {
-      throw new EcrError(
-        "UnsupportedUpstreamRegistryException",
-        `The upstream registry ${upstreamRegistryUrl} requires authentication. A credentialArn must be supplied to create a pull through cache rule for it.`,
-      );
-    }
+    checkBinding(
+      {
+        operation: "create",
+        registryId: targetRegistry,
+        ecrRepositoryPrefix,
+        upstreamRegistryUrl,
+        kind,
+      },
+      { credentialArn, customRoleArn, upstreamRepositoryPrefix },
+    );
     const rules = this.#rulesOf(targetRegistry);
     if (rules.has(ecrRepositoryPrefix)) {
       throw new EcrError(
@@ -330,7 +358,7 @@ export class RuleStore {
     const missing = prefixes?.find((prefix) => !rules.has(prefix));
     if (missing !== undefined) throw notFound(missing, targetRegistry);
 
-    const afterSeq = nextToken === undefined ? 0 : decodeNextToken(nextToken, targetRegistry);
+    const afterSeq = nextToken === undefined ? 0 : this.#tokens.read(nextToken, targetRegistry);
     const wanted = prefixes === undefined ? undefined : new Set(prefixes);
     const remaining = [...rules.values()].filter(
       (rule) =>
@@ -342,12 +370,16 @@ export class RuleStore {
       pullThroughCacheRules: page.map(describeRule),
       nextToken:
         last !== undefined && remaining.length > page.length
-          ? encodeNextToken(targetRegistry, last.seq)
+          ? this.#tokens.issue(targetRegistry, last.seq)
           : undefined,
     };
   }
 
-  #findRule(body: JsonObject): StoredRule {
+  /**
+   * Finds the rule a request names, after ECR's checks of the request: `checkMore` adds the
+   * operation's own constraints, so that one ValidationException reports every violation.
+   */
+  #findRule(body: JsonObject, checkMore?: (violations: Violations) => void): StoredRule {
     const prefix = readString(body, "ecrRepositoryPrefix");
     const registryId = readString(body, "registryId");
     const violations = new Violations();
@@ -356,6 +388,7 @@ export class RuleStore {
       ...PREFIX_CONSTRAINTS,
     });
     checkString(violations, "registryId", registryId, { pattern: REGISTRY_ID });
+    checkMore?.(violations);
     violations.throwIfAny();
     const ecrRepositoryPrefix = validated(prefix);
     const targetRegistry = registryId ?? this.#defaultRegistryId;
@@ -370,12 +403,49 @@ export class RuleStore {
     return ruleFields(rule);
   }
 
+  #update(body: JsonObject): JsonObject {
+    const credentialArn = readString(body, "credentialArn");
+    const customRoleArn = readString(body, "customRoleArn");
+    const rule = this.#findRule(body, (violations) => {
+      checkString(violations, "credentialArn", credentialArn, CREDENTIAL_CONSTRAINTS);
+      checkString(violations, "customRoleArn", customRoleArn, CUSTOM_ROLE_CONSTRAINTS);
+    });
+    const kind = classifyUpstream(rule.upstreamRegistryUrl);
+    // Only seeded rules can have an upstream ECR does not support; nothing constrains them.
+    if (kind !== undefined) {
+      checkBinding(
+        {
+          operation: "update",
+          registryId: rule.registryId,
+          ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
+          upstreamRegistryUrl: rule.upstreamRegistryUrl,
+          kind,
+        },
+        { credentialArn, customRoleArn, upstreamRepositoryPrefix: undefined },
+      );
+    }
+    // Members left out keep their value: ECR never takes a credential or a role away.
+    const updated: StoredRule = {
+      ...rule,
+      credentialArn: credentialArn ?? rule.credentialArn,
+      customRoleArn: customRoleArn ?? rule.customRoleArn,
+      updatedAt: Date.now() / 1000,
+    };
+    this.#rulesOf(rule.registryId).set(rule.ecrRepositoryPrefix, updated);
+    return {
+      ecrRepositoryPrefix: updated.ecrRepositoryPrefix,
+      registryId: updated.registryId,
+      updatedAt: updated.updatedAt,
+      credentialArn: updated.credentialArn,
+      customRoleArn: updated.customRoleArn,
+      upstreamRepositoryPrefix: updated.upstreamRepositoryPrefix,
+    };
+  }
+
   #validate(body: JsonObject): JsonObject {
     const rule = this.#findRule(body);
-    // The emulator cannot reach upstreams or secrets, so the only failure it can know about is
-    // a credential-requiring upstream without a credential (possible only for seeded rules).
-    const needsCredential = classifyUpstream(rule.upstreamRegistryUrl)?.requiresCredential === true;
-    const isValid = !(needsCredential && rule.credentialArn === undefined);
+    const forced = this.#outcomes.find(rule.registryId, rule.ecrRepositoryPrefix);
+    const failure = forced === undefined ? knownFailure(rule) : forced.failure;
     return {
       ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
       registryId: rule.registryId,
@@ -383,10 +453,8 @@ export class RuleStore {
       credentialArn: rule.credentialArn,
       customRoleArn: rule.customRoleArn,
       upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
-      isValid,
-      failure: isValid
-        ? undefined
-        : `The upstream registry ${rule.upstreamRegistryUrl} requires authentication but the pull through cache rule has no credentialArn.`,
+      isValid: forced?.isValid ?? failure === undefined,
+      failure,
     };
   }
 }

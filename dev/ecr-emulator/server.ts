@@ -1,9 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import { type FaultAction, FaultQueue, type FaultSpec, InvalidFaultError } from "./faults.js";
-import { isEcrOperation, RuleStore } from "./rules.js";
-import { EcrError, isJsonObject, type JsonObject } from "./validation.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { checkSignedByRole } from "./authorization.js";
+import { parseControlBody } from "./control.js";
+import type { CredentialLookup } from "./credential-lookup.js";
+import { type FaultAction, type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
+import { answerControl, CONTROL_PREFIX, headerValue, listen, send } from "./http.js";
+import { RegistryRoles } from "./registry-roles.js";
+import {
+  ECR_OPERATIONS,
+  isEcrOperation,
+  isRulePrefix,
+  type RuleDescription,
+  RuleStore,
+  type SeedRule,
+} from "./rules.js";
+import { claimedAccessKeyId } from "./sigv4.js";
+import { EcrError, isJsonObject } from "./validation.js";
+import { type ValidationOutcome, ValidationOutcomes } from "./validation-outcomes.js";
 
 /** Where the emulator listens and which registry it treats as the caller's own. */
 export interface EcrEmulatorOptions {
@@ -13,6 +26,19 @@ export interface EcrEmulatorOptions {
   port?: number;
   /** Registry used when a request omits `registryId`; default `123456789012`. */
   accountId?: string;
+  /**
+   * Registries onboarded with a role, `{"<registry id>": "<role ARN>"}`: a call for one of them
+   * (its body's `registryId`, else `accountId`) must be SigV4-signed with temporary credentials
+   * issued for exactly that role, or ECR's authentication and AccessDenied errors answer it.
+   * `reset()` comes back to these.
+   */
+  registryRoles?: Readonly<Record<string, string>>;
+  /**
+   * Where issued credentials are looked up: the STS emulator's `credentials` in-process, or
+   * `remoteCredentialLookup(stsUrl)` across processes. Without it no key is known, so every call
+   * for a registry with a role is refused.
+   */
+  credentials?: CredentialLookup;
 }
 
 /** One request the ECR endpoint received, as listed by `GET /__emulator/calls`. */
@@ -24,6 +50,11 @@ export interface RecordedCall {
   readonly operation: string;
   /** The parsed JSON body, or the raw text when it was not JSON. */
   readonly body: unknown;
+  /**
+   * The access key id the `Authorization` header names (signature checked or not); null for an
+   * unsigned request. Tells which session signed each call.
+   */
+  readonly accessKeyId: string | null;
   /** When the request arrived, as an ISO 8601 timestamp. */
   readonly at: string;
 }
@@ -42,43 +73,51 @@ export interface EcrEmulator {
   clearFaults(): void;
   /** Every ECR request received so far, in arrival order, as `GET /__emulator/calls` lists them. */
   calls(): RecordedCall[];
-  /** Forgets rules, faults and calls, as `POST /__emulator/reset` does. */
+  /**
+   * Stores a rule without ECR's checks, as `POST /__emulator/rules` does, replacing any rule with
+   * the same prefix; no quota applies, so a test can seed a registry with hundreds of rules.
+   * Throws {@link ControlRequestError} for a seed it cannot use.
+   */
+  seed(rule: SeedRule): RuleDescription;
+  /**
+   * Forces what `ValidatePullThroughCacheRule` answers for the rules in the outcome's scope, as
+   * `POST /__emulator/validation` does; throws {@link ControlRequestError} for an invalid one.
+   */
+  setValidation(outcome: ValidationOutcome): void;
+  /** Drops every forced validation answer, as `DELETE /__emulator/validation` does. */
+  clearValidation(): void;
+  /**
+   * Sets the role of each registry named, or drops it for `null`, as
+   * `POST /__emulator/registry-roles` does; other registries keep theirs. Throws
+   * {@link ControlRequestError} for an entry that is not a registry id and an IAM role ARN.
+   */
+  setRegistryRoles(roles: Readonly<Record<string, string | null>>): void;
+  /** Every registry's required role, as `GET /__emulator/registry-roles` lists them. */
+  registryRoles(): Record<string, string>;
+  /**
+   * Forgets rules, faults, calls and forced validation answers and comes back to the registry
+   * roles of the options, as `POST /__emulator/reset` does.
+   */
   reset(): void;
   /** Stops listening and destroys every open socket, hanging requests included. */
   close(): Promise<void>;
 }
 
 const TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921.";
-const CONTROL_PREFIX = "/__emulator/";
 const AMZ_JSON = "application/x-amz-json-1.1";
-const MAX_BODY_BYTES = 1024 * 1024;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 
-class BodyTooLargeError extends Error {}
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-};
-
-const send = (
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body?: string,
-): void => {
-  if (body === undefined) {
-    res.writeHead(status, headers).end();
-    return;
-  }
-  const payload = Buffer.from(body, "utf8");
-  res.writeHead(status, { ...headers, "Content-Length": String(payload.length) }).end(payload);
+const ECR_FAULTS: FaultProfile = {
+  service: "ECR",
+  operations: ECR_OPERATIONS,
+  kinds: ["throttle", "server-error", "hang", "reset", "non-json", "error", "literal"],
+  throttle: { status: 400, errorType: "ThrottlingException", message: "Rate exceeded" },
+  serverError: {
+    status: 500,
+    errorType: "ServerException",
+    message: "We encountered an internal error. Please try again.",
+  },
+  jsonBodies: true,
 };
 
 const sendEcr = (res: ServerResponse, requestId: string, status: number, body: unknown): void =>
@@ -95,40 +134,20 @@ const sendEcrError = (
   status: number,
   type: string,
   message: string,
-): void => sendEcr(res, requestId, status, { __type: type, message });
-
-const sendControl = (res: ServerResponse, status: number, body?: unknown): void =>
+  extraHeaders: Readonly<Record<string, string>> = {},
+): void =>
   send(
     res,
     status,
-    body === undefined ? {} : { "Content-Type": "application/json" },
-    body === undefined ? undefined : JSON.stringify(body),
+    { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId, ...extraHeaders },
+    JSON.stringify({ __type: type, message }),
   );
-
-const headerValue = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
-const parseControlBody = (raw: string): JsonObject => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new InvalidFaultError("The request body must be a JSON object.");
-  }
-  if (!isJsonObject(parsed)) throw new InvalidFaultError("The request body must be a JSON object.");
-  return parsed;
-};
-
-const formatUrl = (host: string, port: number): string =>
-  `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
 /**
  * Starts a local Amazon ECR emulator speaking AWS JSON 1.1, enough of it for the pull through
- * cache rule operations of `@aws-sdk/client-ecr` (create, describe, delete, validate), with state
- * kept in memory per registry and a control API under `/__emulator/` for fault injection and for
- * inspecting the requests received.
+ * cache rule operations of `@aws-sdk/client-ecr` (create, describe, update, delete, validate),
+ * with state kept in memory per registry and a control API under `/__emulator/` for fault
+ * injection and for inspecting the requests received.
  */
 export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promise<EcrEmulator> => {
   const host = options.host ?? "127.0.0.1";
@@ -137,13 +156,16 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     throw new RangeError(`accountId must be 12 digits, got '${accountId}'.`);
   }
 
-  const rules = new RuleStore(accountId);
-  const faults = new FaultQueue();
+  const roles = new RegistryRoles(options.registryRoles ?? {});
+  const outcomes = new ValidationOutcomes(isRulePrefix);
+  const rules = new RuleStore(accountId, outcomes);
+  const faults = new FaultQueue(ECR_FAULTS);
   const calls: RecordedCall[] = [];
-  const sockets = new Set<Socket>();
   const reset = (): void => {
     rules.reset();
     faults.clear();
+    outcomes.clear();
+    roles.reset();
     calls.length = 0;
   };
 
@@ -155,7 +177,22 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
   ): void => {
     switch (fault.kind) {
       case "error":
-        sendEcrError(res, requestId, fault.status, fault.errorType, fault.message);
+        sendEcrError(
+          res,
+          requestId,
+          fault.status,
+          fault.errorType,
+          fault.message,
+          fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) },
+        );
+        return;
+      case "literal":
+        send(
+          res,
+          fault.status,
+          { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId },
+          fault.body,
+        );
         return;
       case "non-json":
         send(res, fault.status, { "Content-Type": "text/html" }, "<html>Bad Gateway</html>");
@@ -169,12 +206,17 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     }
   };
 
-  const handleEcr = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+  const handleEcr = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    received: Buffer,
+  ): Promise<void> => {
     const requestId = randomUUID();
     const target = headerValue(req, "x-amz-target");
     const operation = target?.startsWith(TARGET_PREFIX)
       ? target.slice(TARGET_PREFIX.length)
       : (target ?? "");
+    const raw = received.toString("utf8");
     let body: unknown = raw;
     let isJson = false;
     try {
@@ -183,7 +225,12 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     } catch {
       // Recorded as text; answered below with SerializationException unless a fault comes first.
     }
-    calls.push({ operation, body, at: new Date().toISOString() });
+    calls.push({
+      operation,
+      body,
+      accessKeyId: claimedAccessKeyId(headerValue(req, "authorization")),
+      at: new Date().toISOString(),
+    });
 
     const fault = faults.take(operation);
     if (fault !== undefined) {
@@ -215,6 +262,25 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
       return;
     }
     try {
+      const { registryId } = body;
+      const targetRegistry = typeof registryId === "string" ? registryId : accountId;
+      const requiredRoleArn = roles.roleOf(targetRegistry);
+      if (requiredRoleArn !== undefined) {
+        await checkSignedByRole(
+          {
+            request: {
+              method: req.method,
+              url: req.url ?? "/",
+              headers: req.headers,
+              body: received,
+            },
+            operation,
+            requiredRoleArn,
+          },
+          options.credentials,
+          accountId,
+        );
+      }
       sendEcr(res, requestId, 200, rules.execute(operation, body));
     } catch (error) {
       if (error instanceof EcrError) {
@@ -225,109 +291,71 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     }
   };
 
-  const handleControl = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-    raw: string,
-  ): void => {
-    try {
-      switch (`${req.method} ${path.slice(CONTROL_PREFIX.length)}`) {
-        case "POST faults":
-          faults.add(parseControlBody(raw));
-          sendControl(res, 204);
-          return;
-        case "DELETE faults":
-          faults.clear();
-          sendControl(res, 204);
-          return;
-        case "GET calls":
-          sendControl(res, 200, { calls });
-          return;
-        case "DELETE calls":
-          calls.length = 0;
-          sendControl(res, 204);
-          return;
-        case "POST rules":
-          sendControl(res, 201, rules.seed(parseControlBody(raw)));
-          return;
-        case "POST reset":
-          reset();
-          sendControl(res, 204);
-          return;
-        default:
-          sendControl(res, 404, { message: `No emulator control endpoint ${req.method} ${path}.` });
-      }
-    } catch (error) {
-      if (error instanceof InvalidFaultError || error instanceof EcrError) {
-        sendControl(res, 400, { message: error.message });
-        return;
-      }
-      throw error;
-    }
+  const controlRoutes = {
+    "POST faults": (raw: string) => {
+      faults.add(parseControlBody(raw));
+      return { status: 204 };
+    },
+    "DELETE faults": () => {
+      faults.clear();
+      return { status: 204 };
+    },
+    "GET calls": () => ({ status: 200, body: { calls } }),
+    "DELETE calls": () => {
+      calls.length = 0;
+      return { status: 204 };
+    },
+    "POST rules": (raw: string) => ({ status: 201, body: rules.seed(parseControlBody(raw)) }),
+    "POST validation": (raw: string) => {
+      outcomes.set(parseControlBody(raw));
+      return { status: 204 };
+    },
+    "DELETE validation": () => {
+      outcomes.clear();
+      return { status: 204 };
+    },
+    "GET registry-roles": () => ({ status: 200, body: roles }),
+    "POST registry-roles": (raw: string) => {
+      roles.update(parseControlBody(raw));
+      return { status: 204 };
+    },
+    "DELETE registry-roles": () => {
+      roles.clear();
+      return { status: 204 };
+    },
+    "POST reset": () => {
+      reset();
+      return { status: 204 };
+    },
   };
 
-  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? "/", "http://emulator").pathname;
-    let raw: string;
-    try {
-      raw = await readBody(req);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        send(res, 413, { Connection: "close" });
+  const server = await listen({
+    host,
+    port: options.port ?? 0,
+    name: "ECR emulator",
+    handle: async (req, res, body) => {
+      const path = new URL(req.url ?? "/", "http://emulator").pathname;
+      if (path.startsWith(CONTROL_PREFIX)) {
+        await answerControl(req, res, path, body.toString("utf8"), controlRoutes);
       } else {
-        req.socket.destroy();
+        await handleEcr(req, res, body);
       }
-      return;
-    }
-    if (path.startsWith(CONTROL_PREFIX)) {
-      handleControl(req, res, path, raw);
-    } else {
-      handleEcr(req, res, raw);
-    }
-  };
-
-  const server = createServer((req, res) => {
-    handleRequest(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-      } else {
-        sendEcrError(res, randomUUID(), 500, "ServerException", String(error));
-      }
-    });
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    },
+    fail: (res, error) => sendEcrError(res, randomUUID(), 500, "ServerException", String(error)),
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") {
-    throw new Error("The ECR emulator is not listening on a TCP port.");
-  }
-
-  let closing: Promise<void> | undefined;
   return {
-    url: formatUrl(host, address.port),
-    port: address.port,
+    url: server.url,
+    port: server.port,
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
     calls: () => [...calls],
+    seed: (rule) => rules.seed({ ...rule }),
+    setValidation: (outcome) => outcomes.set(outcome),
+    clearValidation: () => outcomes.clear(),
+    setRegistryRoles: (changes) => roles.update({ ...changes }),
+    registryRoles: () => roles.toJSON(),
     reset,
-    close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        // Keep-alive and hanging connections would otherwise hold server.close() open forever.
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
+    close: () => server.close(),
   };
 };

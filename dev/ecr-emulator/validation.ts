@@ -17,6 +17,9 @@ export class EcrError extends Error {
   }
 }
 
+/** An IAM role ARN, path allowed; the first group is the role's account. */
+export const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/[\w+=,.@/-]+$/;
+
 export const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -41,14 +44,18 @@ export class Violations {
     );
   }
 
-  throwIfAny(): void {
+  /** The validator's message for every violation so far; `undefined` when there is none. */
+  message(): string | undefined {
     const count = this.#items.length;
-    if (count === 0) return;
+    if (count === 0) return undefined;
     const noun = count === 1 ? "error" : "errors";
-    throw new EcrError(
-      "ValidationException",
-      `${count} validation ${noun} detected: ${this.#items.join("; ")}`,
-    );
+    return `${count} validation ${noun} detected: ${this.#items.join("; ")}`;
+  }
+
+  /** Throws ECR's `ValidationException` when there is any violation. */
+  throwIfAny(): void {
+    const message = this.message();
+    if (message !== undefined) throw new EcrError("ValidationException", message);
   }
 }
 
