@@ -143,6 +143,28 @@ describe("the rule lifecycle through npm start", () => {
     expect(calls.calls).toEqual([]);
   });
 
+  it("brings a drifted rule in line with the policy, and then finds nothing to do", async () => {
+    await seed({ ecrRepositoryPrefix: "nocred", upstreamRegistryUrl: "registry-1.docker.io" });
+
+    const synced = await call(api, `${RULES}/nocred/sync`, { method: "POST" });
+    const again = await call(api, `${RULES}/nocred/sync`, { method: "POST" });
+    const listed = await call(api, RULES);
+
+    expect(synced.body).toMatchObject({ sync: "updated", credentialArn: SECRET });
+    expect(again.body).toMatchObject({ sync: "unchanged" });
+    expect(listed.body["rules"]).toEqual([
+      expect.objectContaining({ ecrRepositoryPrefix: "nocred", policy: "allowed" }),
+    ]);
+  });
+
+  it("refuses to sync a rule whose upstream is not allowed", async () => {
+    await seed({ ecrRepositoryPrefix: "stray", upstreamRegistryUrl: "registry.gitlab.com" });
+
+    const answer = await call(api, `${RULES}/stray/sync`, { method: "POST" });
+
+    expect(answer.status).toBe(403);
+  });
+
   it("says what a registry may use", async () => {
     const answer = await call(api, `/upstreams?registryId=${REGISTRY}`);
 

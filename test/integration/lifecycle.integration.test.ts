@@ -4,8 +4,10 @@ import { loadPolicyFile } from "../../src/adapters/policy-file.js";
 import {
   createRuleEvent,
   deleteRuleEvent,
+  getRuleEvent,
   lambdaContext,
   listRulesEvent,
+  syncRuleEvent,
   validationEvent,
 } from "../fixtures/api-gateway-event.js";
 import { fixturePolicyFile, type Handler, handlerFor } from "../fixtures/handler.js";
@@ -170,5 +172,65 @@ describe("ECR's validation of a seeded rule", () => {
       isValid: false,
       failure: expect.stringContaining("requires authentication"),
     });
+  });
+});
+
+describe("sync against the emulator", () => {
+  it("updates a drifted credential with UpdatePullThroughCacheRule, then finds it unchanged", async () => {
+    emulator.seed({
+      registryId: REGISTRY,
+      ecrRepositoryPrefix: "hub",
+      upstreamRegistryUrl: "registry-1.docker.io",
+      credentialArn: `arn:aws:secretsmanager:eu-west-1:${REGISTRY}:secret:ecr-pullthroughcache/old`,
+    });
+
+    const first = json((await handler(syncRuleEvent(REGISTRY, "hub"), lambdaContext())).body);
+    const second = json((await handler(syncRuleEvent(REGISTRY, "hub"), lambdaContext())).body);
+
+    expect(first).toMatchObject({
+      sync: "updated",
+      credentialArn: `arn:aws:secretsmanager:eu-west-1:${REGISTRY}:secret:ecr-pullthroughcache/docker-hub`,
+    });
+    expect(second).toMatchObject({ sync: "unchanged" });
+    expect(
+      emulator.calls().filter((call) => call.operation === "UpdatePullThroughCacheRule"),
+    ).toHaveLength(1);
+  });
+});
+
+describe("ECR's answers and throttling", () => {
+  it("answers an ECR 200 whose dates are no dates with 502", async () => {
+    for (const createdAt of [1e300, -1e15]) {
+      emulator.addFault({
+        fault: "literal",
+        operations: ["DescribePullThroughCacheRules"],
+        body: {
+          pullThroughCacheRules: [
+            {
+              registryId: REGISTRY,
+              ecrRepositoryPrefix: "ab",
+              upstreamRegistryUrl: "quay.io",
+              createdAt,
+            },
+          ],
+        },
+      });
+
+      const response = await handler(getRuleEvent(REGISTRY, "ab"), lambdaContext());
+
+      expect(response.statusCode).toBe(502);
+      expect(json(response.body)).toMatchObject({ code: "EcrUnavailable" });
+    }
+  });
+
+  it("stops retrying when ECR's Retry-After would outlast the deadline, and passes the wait on", async () => {
+    emulator.addFault({ fault: "throttle", count: 10, retryAfter: 30 });
+    const started = performance.now();
+
+    const response = await handler(getRuleEvent(REGISTRY, "ab"), lambdaContext());
+
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toMatchObject({ "Retry-After": "30" });
+    expect(performance.now() - started).toBeLessThan(DEADLINE_MS);
   });
 });
