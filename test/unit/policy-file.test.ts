@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   checkPolicyFile,
   checkPolicyYaml,
@@ -898,10 +898,15 @@ describe("parsePolicyDocument (the bundled JSON)", () => {
 });
 
 describe("loadPolicyState", () => {
-  it("loads the file POLICY_FILE names", async () => {
-    const state = await loadPolicyState(fixture("valid-scoped.yaml"));
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
 
-    expect(state).toMatchObject({ ok: true, source: fixture("valid-scoped.yaml") });
+  it("loads the file POLICY_FILE names, with its warnings", async () => {
+    const state = await loadPolicyState(fixture("warnings.yaml"));
+
+    expect(state).toMatchObject({ ok: true, source: fixture("warnings.yaml") });
+    expect(state.ok && state.warnings?.length).toBe(3);
   });
 
   it("falls back to the allowlist in policies/ when no file is named and nothing was bundled", async () => {
@@ -909,6 +914,33 @@ describe("loadPolicyState", () => {
 
     // What the reviewed file says is npm run policy:check's business, not this test's.
     expect(state.source).toBe(DEFAULT_POLICY_FILE.pathname);
+  });
+
+  it("validates the policy the build inlined, when there is one", async () => {
+    vi.stubGlobal("__BUNDLED_POLICY__", { version: 1, upstreams: [{ url: "cgr.dev" }] });
+
+    const state = await loadPolicyState(undefined);
+
+    expect(state).toMatchObject({
+      ok: true,
+      source: "bundled policy",
+      policy: { version: 1, upstreams: [{ url: "cgr.dev", aliases: [] }] },
+      warnings: [expect.objectContaining({ url: "cgr.dev", severity: "warning" })],
+    });
+  });
+
+  it("turns whatever reading the inlined policy throws into an error state", async () => {
+    vi.stubGlobal("__BUNDLED_POLICY__", {
+      version: 1,
+      get upstreams(): never {
+        throw "not an Error";
+      },
+    });
+
+    const state = await loadPolicyState(undefined);
+
+    expect(state).toMatchObject({ ok: false, source: "bundled policy" });
+    expect(!state.ok && state.error.message).toBe("not an Error");
   });
 
   it("reports a broken policy as a state instead of throwing", async () => {
