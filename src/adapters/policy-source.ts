@@ -1,13 +1,19 @@
 import type { UpstreamPolicy } from "../domain/upstream-policy.js";
-import { DEFAULT_POLICY_FILE, loadPolicyFile } from "./policy-file.js";
-import { parsePolicyDocument } from "./policy-schema.js";
+import { checkPolicyFile, DEFAULT_POLICY_FILE } from "./policy-file.js";
+import { checkPolicyDocument, type PolicyWarning } from "./policy-schema.js";
 
 /** Set by the build to the validated allowlist as JSON; absent when running from source. */
 declare const __BUNDLED_POLICY__: unknown;
 
 /** The outcome of loading the policy at cold start: a broken policy is a state, not a crash. */
 export type PolicyState =
-  | { readonly ok: true; readonly policy: UpstreamPolicy; readonly source: string }
+  | {
+      readonly ok: true;
+      readonly policy: UpstreamPolicy;
+      readonly source: string;
+      /** What the policy check warns of (upstreams ECR will refuse), for the cold-start log. */
+      readonly warnings?: readonly PolicyWarning[];
+    }
   | { readonly ok: false; readonly error: Error; readonly source: string };
 
 /**
@@ -20,10 +26,10 @@ export const loadPolicyState = async (policyFile: string | undefined): Promise<P
   const file = policyFile ?? DEFAULT_POLICY_FILE;
   const source = bundled ? "bundled policy" : typeof file === "string" ? file : file.pathname;
   try {
-    const policy = bundled
-      ? parsePolicyDocument(__BUNDLED_POLICY__, source)
-      : await loadPolicyFile(file);
-    return { ok: true, policy, source };
+    const { policy, warnings } = bundled
+      ? checkPolicyDocument(__BUNDLED_POLICY__, source)
+      : await checkPolicyFile(file);
+    return { ok: true, policy, source, warnings };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error : new Error(String(error)), source };
   }
