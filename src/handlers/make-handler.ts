@@ -35,6 +35,12 @@ export const buildDependencies = async (
       policySource: policy.source,
       error: policy.error,
     });
+  } else {
+    // Valid, but ECR will refuse rules for these entries (an upstream it does not support, one
+    // that needs a credential the policy does not bind).
+    for (const warning of policy.warnings ?? []) {
+      logger.warn("policy warning", { policySource: policy.source, warning: warning.text });
+    }
   }
   const clientOptions = { region: config.region, attemptTimeoutMs: config.ecrAttemptTimeoutMs };
   const client = createEcrClient(clientOptions);

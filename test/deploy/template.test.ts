@@ -444,3 +444,61 @@ describe("artifacts", () => {
     if (body !== undefined) expect(JSON.parse(answer.body)).toEqual(body);
   });
 });
+
+describe("permissions for a policy that onboards registries with roles", () => {
+  let statements: z.infer<typeof Statement>[] = [];
+
+  beforeAll(async () => {
+    const accountsDir = join(workDir, "accounts");
+    const result = await runServerless(
+      [
+        "package",
+        "--stage",
+        "prod",
+        "--region",
+        "eu-west-1",
+        `--param=orgId=${ORG_ID}`,
+        "--param=policyFile=test/fixtures/policies/deploy-accounts.yaml",
+        "--package",
+        accountsDir,
+      ],
+      { home },
+    );
+    if (result.code !== 0) throw new Error(`serverless package failed:\n${result.output}`);
+    const accounts = Template.parse(
+      JSON.parse(
+        await readFile(join(accountsDir, "cloudformation-template-update-stack.json"), "utf8"),
+      ),
+    );
+    statements = Object.values(accounts.Resources)
+      .filter((resource) => resource.Type === "AWS::IAM::Role")
+      .flatMap((resource) => RoleProperties.parse(resource.Properties).Policies)
+      .flatMap(({ PolicyDocument }) => PolicyDocument.Statement);
+  }, 120_000);
+
+  it("may assume exactly the onboarded roles, never *", () => {
+    const assume = statements.filter((statement) =>
+      actionsOf(statement).includes("sts:AssumeRole"),
+    );
+
+    expect(assume).toHaveLength(1);
+    expect(assume[0]?.Resource).toEqual([
+      "arn:aws:iam::210987654321:role/ecr-cache-rules",
+      "arn:aws:iam::333344445555:role/ecr-cache-rules",
+    ]);
+  });
+
+  it("may pass exactly the custom role it sends for the registry it serves itself, to ECR's pull through cache only", () => {
+    const pass = statements.filter((statement) => actionsOf(statement).includes("iam:PassRole"));
+
+    expect(pass).toEqual([
+      expect.objectContaining({
+        // The framework writes a one-element list as the element itself.
+        Resource: "arn:aws:iam::123456789012:role/ecr-pullthroughcache-central",
+        Condition: {
+          StringEquals: { "iam:PassedToService": "pullthroughcache.ecr.amazonaws.com" },
+        },
+      }),
+    ]);
+  });
+});
