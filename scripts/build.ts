@@ -11,9 +11,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type BuildOptions, build as esbuild, type Metafile, type Plugin } from "esbuild";
-import { parse } from "yaml";
-import { loadPolicyFile } from "../src/adapters/policy-file.js";
-import { parsePolicyDocument } from "../src/adapters/policy-schema.js";
+import { checkPolicyFile } from "../src/adapters/policy-file.js";
+import { bundledPolicyOf } from "../src/adapters/policy-source.js";
 import { buildOpenApiDocument } from "../src/http/openapi/generate.js";
 
 /** The repository root, so the build gives the same result from any working directory. */
@@ -75,15 +74,14 @@ export interface BuildSettings {
 }
 
 /**
- * Reads the policy the way the function would (strict YAML, full validation) and returns the
- * plain document that `parsePolicyDocument` accepts at cold start.
+ * Checks the policy file exactly as `POLICY_FILE` is checked at cold start (strict YAML, the
+ * full schema; a broken file stops the build) and returns what the build inlines: the validated
+ * policy, its warnings and their digest, which the function verifies instead of validating the
+ * same policy again (see `policy-source.ts`).
  */
 export const bundledPolicyDocument = async (policyFile: string): Promise<unknown> => {
-  await loadPolicyFile(policyFile);
-  const document: unknown = parse(await readFile(policyFile, "utf8"));
-  // What gets inlined must pass the very check the function applies to it.
-  parsePolicyDocument(document, policyFile);
-  return document;
+  const { policy, warnings } = await checkPolicyFile(policyFile);
+  return bundledPolicyOf(policy, warnings, relative(ROOT, policyFile));
 };
 
 /** The esbuild options for one function: shared with the benchmark, so it measures what ships. */

@@ -12,7 +12,7 @@ import {
   PolicyError,
   parsePolicyDocument,
 } from "../../src/adapters/policy-schema.js";
-import { loadPolicyState } from "../../src/adapters/policy-source.js";
+import { bundledPolicyOf, loadPolicyState } from "../../src/adapters/policy-source.js";
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
@@ -916,31 +916,43 @@ describe("loadPolicyState", () => {
     expect(state.source).toBe(DEFAULT_POLICY_FILE.pathname);
   });
 
-  it("validates the policy the build inlined, when there is one", async () => {
-    vi.stubGlobal("__BUNDLED_POLICY__", { version: 1, upstreams: [{ url: "cgr.dev" }] });
+  it("takes the policy the build checked and inlined, with its warnings, without checking it again", async () => {
+    const checked = await checkPolicyFile(fixture("warnings.yaml"));
+    vi.stubGlobal(
+      "__BUNDLED_POLICY__",
+      bundledPolicyOf(checked.policy, checked.warnings, "policies/x.yaml"),
+    );
 
     const state = await loadPolicyState(undefined);
 
-    expect(state).toMatchObject({
+    expect(state).toEqual({
       ok: true,
-      source: "bundled policy",
-      policy: { version: 1, upstreams: [{ url: "cgr.dev", aliases: [] }] },
-      warnings: [expect.objectContaining({ url: "cgr.dev", severity: "warning" })],
+      source: "bundled policy (policies/x.yaml)",
+      policy: checked.policy,
+      warnings: checked.warnings,
     });
   });
 
-  it("turns whatever reading the inlined policy throws into an error state", async () => {
-    vi.stubGlobal("__BUNDLED_POLICY__", {
-      version: 1,
-      get upstreams(): never {
-        throw "not an Error";
+  it.each([
+    ["nothing like a bundled policy", { version: 1, upstreams: [] }],
+    [
+      "a policy changed after the build checked it",
+      {
+        ...bundledPolicyOf({ version: 1, upstreams: [] }, [], "p"),
+        policy: { version: 1, upstreams: [{ url: "evil.example.com", aliases: [] }] },
       },
-    });
+    ],
+    [
+      "a digest that does not match",
+      { ...bundledPolicyOf({ version: 1, upstreams: [] }, [], "p"), digest: "0" },
+    ],
+  ])("refuses %s: every request is then a 503", async (_, inlined) => {
+    vi.stubGlobal("__BUNDLED_POLICY__", inlined);
 
     const state = await loadPolicyState(undefined);
 
     expect(state).toMatchObject({ ok: false, source: "bundled policy" });
-    expect(!state.ok && state.error.message).toBe("not an Error");
+    expect(!state.ok && state.error.message).toContain("not the one the build checked");
   });
 
   it("reports a broken policy as a state instead of throwing", async () => {
