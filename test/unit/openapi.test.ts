@@ -135,6 +135,7 @@ describe("the OpenAPI document", () => {
       load: async () =>
         defineRoute(
           z.object({ path: z.strictObject({ thingId: z.string() }) }),
+          { summary: "A thing", answers: [], problems: [] },
           () => async () => ({
             statusCode: 200,
             body: "{}",

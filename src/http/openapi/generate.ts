@@ -10,6 +10,7 @@ import { SERVICE_CODES } from "../../domain/errors.js";
 import { MAX_BODY_BYTES } from "../json-body.js";
 import { PROBLEM_TABLE, type ProblemKind } from "../problem.js";
 import { problem as problemSchema, RESPONSE_SCHEMAS } from "../response-schemas.js";
+import type { RouteDocs } from "../route.js";
 import { ROUTES, type RouteDefinition } from "../route-table.js";
 
 type Json = Record<string, unknown>;
@@ -111,8 +112,8 @@ const requestIdHeader = {
   },
 };
 
-const problemResponses = (route: RouteDefinition): Record<string, Json> => {
-  const kinds = [...new Set([...commonProblems(route), ...route.problems])];
+const problemResponses = (route: RouteDefinition, docs: RouteDocs): Record<string, Json> => {
+  const kinds = [...new Set([...commonProblems(route), ...docs.problems])];
   const byStatus = new Map<number, ProblemKind[]>();
   for (const kind of kinds) {
     const status = PROBLEM_TABLE[kind].status;
@@ -158,9 +159,9 @@ const problemResponses = (route: RouteDefinition): Record<string, Json> => {
   return responses;
 };
 
-const successResponses = (route: RouteDefinition): Record<string, Json> =>
+const successResponses = (docs: RouteDocs): Record<string, Json> =>
   Object.fromEntries(
-    route.answers.map((answer) => {
+    docs.answers.map((answer) => {
       const names = typeof answer.schema === "string" ? [answer.schema] : answer.schema;
       const refs = names.map((name) => ({ $ref: `#/components/schemas/${name}` }));
       return [
@@ -193,11 +194,11 @@ export const buildOpenApiDocument = async (
 ): Promise<Json> => {
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of routes) {
-    const { request } = await route.load();
+    const { request, docs } = await route.load();
     const body = sectionOf(request, "body");
     const operation: Json = {
       operationId: route.operationId,
-      summary: route.summary,
+      summary: docs.summary,
       parameters: parametersOf(request),
       ...(body === undefined
         ? {}
@@ -208,7 +209,7 @@ export const buildOpenApiDocument = async (
               content: { "application/json": { schema: jsonSchema(body) } },
             },
           }),
-      responses: { ...successResponses(route), ...problemResponses(route) },
+      responses: { ...successResponses(docs), ...problemResponses(route, docs) },
       ...(route.ecrActions.length === 0 ? {} : { "x-ecr-actions": route.ecrActions }),
     };
     paths[route.resource] = { ...paths[route.resource], [route.method.toLowerCase()]: operation };

@@ -10,7 +10,7 @@ import {
 } from "../request-schemas.js";
 import type { CreatedRuleBody, DryRunBody } from "../response-schemas.js";
 import { cacheRuleBody, cacheRuleLocation, jsonResponse } from "../responses.js";
-import { defineRoute } from "../route.js";
+import { defineRoute, ECR_FAILURES, type RouteDocs } from "../route.js";
 
 const request = z
   .object({
@@ -38,11 +38,40 @@ const request = z
     }),
   );
 
+const docs: RouteDocs = {
+  summary: "Create a rule (or, with ?dryRun=true, preview what creating it would do)",
+  answers: [
+    {
+      status: 201,
+      schema: "CreatedRule",
+      description: "The rule was created.",
+      location: "required",
+    },
+    {
+      status: 200,
+      schema: ["CreatedRule", "DryRun"],
+      description:
+        "A retry: the prefix already holds exactly this rule (with ?dryRun=true: the preview, a DryRun body, without Location).",
+      location: "when-a-rule",
+    },
+  ],
+  problems: [
+    "invalid-body",
+    "payload-too-large",
+    "unsupported-media-type",
+    "upstream-not-allowed",
+    "upstream-unusable",
+    "rule-conflict",
+    "rule-quota-exceeded",
+    ...ECR_FAILURES,
+  ],
+};
+
 /**
  * `POST /registries/{registryId}/cache-rules`: 201 for a new rule, 200 for a retried one; with
  * `?dryRun=true`, 200 with what a create would do now, and nothing created.
  */
-export const route = defineRoute(request, (services) => {
+export const route = defineRoute(request, docs, (services) => {
   const createCacheRule = makeCreateCacheRule(services);
   const dryRunCacheRule = makeDryRunCacheRule(services);
   return async ({ path, query, body }, { event, context, trail }) => {

@@ -5,7 +5,7 @@ import { decodePageToken, encodePageToken, invalidToken } from "../page-token.js
 import { registryId } from "../request-schemas.js";
 import type { RuleListBody } from "../response-schemas.js";
 import { cacheRuleBody, jsonResponse } from "../responses.js";
-import { defineRoute } from "../route.js";
+import { defineRoute, ECR_FAILURES, type RouteDocs } from "../route.js";
 
 export const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 100;
@@ -26,8 +26,14 @@ const request = z.object({
   query: z.strictObject({ limit, nextToken: z.optional(z.string()) }),
 });
 
+const docs: RouteDocs = {
+  summary: "List a registry's rules, each with today's policy judgement",
+  answers: [{ status: 200, schema: "RuleList", description: "One page of rules." }],
+  problems: ["invalid-body", ...ECR_FAILURES],
+};
+
 /** `GET /registries/{registryId}/cache-rules`: one page of rules, each judged against the policy. */
-export const route = defineRoute(request, (services) => {
+export const route = defineRoute(request, docs, (services) => {
   const listCacheRules = makeListCacheRules(services);
   return async ({ path, query }, { context }) => {
     const ecrToken =
