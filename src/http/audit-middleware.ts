@@ -3,7 +3,7 @@ import type { MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { ApiEvent, ApiResult } from "./api-event.js";
 import { auditText } from "./audit-text.js";
-import { PROBLEM_TABLE, problemCodeOf, problemKindOf } from "./problem.js";
+import type { Failure } from "./problem.js";
 import { requestIdOf } from "./request-id.js";
 import { requestStateOf } from "./request-state.js";
 
@@ -22,19 +22,11 @@ export const auditLog = ({ logger }: AuditLogOptions): MiddlewareObj<ApiEvent, A
     event: ApiEvent,
     context: Context,
     response: ApiResult | null,
-    error: unknown,
+    failure: Failure | undefined,
   ): void => {
     const requestId = requestIdOf(event, context);
     if (response !== null) response.headers = { ...response.headers, "x-request-id": requestId };
     const { route, trail, body, startedAt } = requestStateOf(event);
-    // What the error table says of how the request ended; nothing for an answered one.
-    const failure =
-      error === null
-        ? undefined
-        : {
-            row: PROBLEM_TABLE[problemKindOf(error)],
-            code: problemCodeOf(error, problemKindOf(error)),
-          };
     const identity = event.requestContext?.identity;
     const path = event.pathParameters ?? {};
     logger.info("audit", {
@@ -66,7 +58,11 @@ export const auditLog = ({ logger }: AuditLogOptions): MiddlewareObj<ApiEvent, A
     before: ({ event }) => {
       requestStateOf(event);
     },
-    after: ({ event, context, response }) => finish(event, context, response, null),
-    onError: ({ event, context, response, error }) => finish(event, context, response, error),
+    after: ({ event, context, response }) => finish(event, context, response, undefined),
+    // The error table is loaded with the first failure: an answered request never needs it.
+    onError: async ({ event, context, response, error }) => {
+      const { failureOf } = await import("./problem.js");
+      finish(event, context, response, failureOf(error));
+    },
   };
 };

@@ -1,7 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { MiddlewareObj } from "@middy/core";
 import type { ApiEvent, ApiResult } from "./api-event.js";
-import { problemFor, problemResponse } from "./problem.js";
 import { requestIdOf } from "./request-id.js";
 import { requestStateOf } from "./request-state.js";
 
@@ -18,7 +17,9 @@ export const problemErrors = ({
   logger,
 }: ProblemErrorsOptions): MiddlewareObj<ApiEvent, ApiResult> => ({
   name: "problemErrors",
-  onError: (request) => {
+  // The error table is loaded with the first failure: an answered request never needs it.
+  onError: async (request) => {
+    const { problemFor, problemResponse } = await import("./problem.js");
     const route = requestStateOf(request.event).route;
     const problem = problemFor(request.error, requestIdOf(request.event, request.context), {
       changes: route?.changes ?? false,

@@ -150,6 +150,18 @@ const MIDDY_KINDS: Readonly<Record<number, ProblemKind>> = {
   415: "unsupported-media-type",
 };
 
+/** How a request ended, as the audit line records it: the error table's row and the code. */
+export interface Failure {
+  readonly row: ProblemRow;
+  readonly code: string;
+}
+
+/** The {@link Failure} a thrown value stands for. */
+export const failureOf = (error: unknown): Failure => {
+  const kind = problemKindOf(error);
+  return { row: PROBLEM_TABLE[kind], code: problemCodeOf(error, kind) };
+};
+
 /** The answer's code: ECR's name for a row from ECR when the error has one, else the row's. */
 export const problemCodeOf = (error: unknown, kind: ProblemKind): string =>
   (PROBLEM_TABLE[kind].fromEcr && error instanceof DomainError ? error.ecrCode : undefined) ??
