@@ -1,0 +1,285 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { type IncomingHttpHeaders, request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupGone, type LocalApi, startLocalApi } from "./local-api.js";
+
+/**
+ * `npm start` as a developer runs it, against a real AWS profile too: what it lets through and
+ * how it stops.
+ */
+const RULES = "/registries/123456789012/cache-rules";
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
+
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** One request with exactly these headers (fetch cannot send another `Host`). */
+const send = (
+  api: LocalApi,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawAnswer> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(path, api.url);
+    const outgoing = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: init.method ?? "GET",
+        headers: init.headers,
+      },
+      (incoming) => {
+        let text = "";
+        incoming.setEncoding("utf8");
+        incoming.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        incoming.on("end", () => {
+          let body: Record<string, unknown> = {};
+          try {
+            body = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // Not JSON: the test looks at text.
+          }
+          resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, text, body });
+        });
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(init.body);
+  });
+
+const portOf = (url: string): number => Number(new URL(url).port);
+
+/** The function's log entries so far: every line of the output that is a JSON object. */
+const logEntries = (api: LocalApi): Record<string, unknown>[] =>
+  api
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+const accessControlHeaders = (headers: IncomingHttpHeaders): string[] =>
+  Object.keys(headers).filter((name) => name.toLowerCase().startsWith("access-control-"));
+
+const isPortFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+
+/** Linux: the pids of the process group `pgid`, with their command lines. */
+const groupProcesses = (pgid: number): { pid: number; command: string }[] =>
+  readdirSync("/proc")
+    .filter((name) => /^[0-9]+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        const [, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const command = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ");
+        return Number(pgrp) === pgid ? [{ pid: Number(name), command }] : [];
+      } catch {
+        return [];
+      }
+    });
+
+/** Linux: the TCP ports the processes of group `pgid` listen on. */
+const listeningPorts = (pgid: number): number[] => {
+  const inodes = new Set<string>();
+  for (const { pid } of groupProcesses(pgid)) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[([0-9]+)\]$/.exec(target)?.[1];
+        if (inode !== undefined) inodes.add(inode);
+      }
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"].filter(existsSync)) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [local, state, inode] = [fields[1], fields[3], fields[9]];
+      if (state === "0A" && inode !== undefined && inodes.has(inode) && local !== undefined) {
+        ports.add(Number.parseInt(local.split(":")[1] ?? "", 16));
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+};
+
+describe("npm start, against a copy of the service policy", () => {
+  let api: LocalApi;
+  let policyDir: string;
+  let policyFile: string;
+
+  beforeAll(async () => {
+    policyDir = await mkdtemp(join(tmpdir(), "local-run-policy-"));
+    policyFile = join(policyDir, "policy.yaml");
+    await copyFile(fixture("service.yaml"), policyFile);
+    api = await startLocalApi({ POLICY_FILE: policyFile });
+  });
+
+  afterAll(async () => {
+    await api.stop();
+    await rm(policyDir, { recursive: true, force: true });
+  });
+
+  describe("is safe", () => {
+    it("refuses a request for a host that is not a loopback name, before the function sees it", async () => {
+      const answer = await send(api, `${RULES}/rebound`, { headers: { Host: "evil.example.com" } });
+
+      expect(answer.status).toBe(403);
+      expect(answer.headers["content-type"]).toBe("application/problem+json");
+      expect(answer.body).toMatchObject({
+        status: 403,
+        code: "HostNotAllowed",
+        requestId: answer.headers["x-request-id"],
+      });
+      await new Promise((done) => setTimeout(done, 300));
+      expect(logEntries(api).some((entry) => entry["ecrRepositoryPrefix"] === "rebound")).toBe(
+        false,
+      );
+    });
+
+    it.each(["127.0.0.1", "localhost", "[::1]", "LOCALHOST"])(
+      "answers a request for host %s, with or without the port",
+      async (name) => {
+        const port = portOf(api.url);
+
+        const withPort = await send(api, "/openapi.json", { headers: { Host: `${name}:${port}` } });
+        const without = await send(api, "/openapi.json", { headers: { Host: name } });
+
+        expect([withPort.status, without.status]).toEqual([200, 200]);
+      },
+    );
+
+    it("refuses a web page of another origin, its simple POSTs and its preflights alike", async () => {
+      const origin = { Origin: "https://evil.example" };
+
+      const sync = await send(api, `${RULES}/any/sync`, { method: "POST", headers: origin });
+      const preflight = await send(api, RULES, {
+        method: "OPTIONS",
+        headers: { ...origin, "Access-Control-Request-Method": "POST" },
+      });
+
+      for (const answer of [sync, preflight]) {
+        expect(answer.status).toBe(403);
+        expect(answer.body).toMatchObject({ code: "CrossOriginRequest" });
+        expect(accessControlHeaders(answer.headers)).toEqual([]);
+      }
+    });
+
+    it("grants no CORS permission on any answer, not even to its own origin", async () => {
+      const origin = { Origin: api.url };
+
+      const answers = await Promise.all([
+        send(api, `${RULES}/own`, { headers: origin }),
+        send(api, "/no/such/route", { headers: origin }),
+        send(api, RULES, {
+          method: "OPTIONS",
+          headers: { ...origin, "Access-Control-Request-Method": "POST" },
+        }),
+      ]);
+
+      expect(answers.flatMap((answer) => accessControlHeaders(answer.headers))).toEqual([]);
+    });
+
+    it.runIf(process.platform === "linux")(
+      "listens on no TCP port but the API's and the ECR emulator's: no Lambda invoke port",
+      () => {
+        expect(listeningPorts(api.pid)).toEqual(
+          [portOf(api.url), portOf(api.ecrEndpoint)].sort((a, b) => a - b),
+        );
+      },
+    );
+  });
+});
+
+describe("npm start stops everything it started", () => {
+  it("when the npm process gets SIGTERM", async () => {
+    const api = await startLocalApi();
+
+    process.kill(api.pid, "SIGTERM");
+
+    await api.exited;
+    expect(await groupGone(api.pid)).toBe(true);
+    expect(await isPortFree(portOf(api.url))).toBe(true);
+  });
+
+  it("when its process group gets SIGINT (Ctrl-C)", async () => {
+    const api = await startLocalApi();
+
+    process.kill(-api.pid, "SIGINT");
+
+    await api.exited;
+    expect(await groupGone(api.pid)).toBe(true);
+    expect(await isPortFree(portOf(api.url))).toBe(true);
+    expect(api.output()).not.toMatch(/npm start: .*(failed|exited)/);
+  });
+
+  it.runIf(process.platform === "linux")(
+    "and exits non-zero, saying so, when the local API Gateway emulation dies",
+    async () => {
+      const api = await startLocalApi();
+      const emulation = groupProcesses(api.pid).find(({ command }) =>
+        command.includes("serverless.js offline start"),
+      );
+      if (emulation === undefined) throw new Error(`no serverless process in:\n${api.output()}`);
+
+      process.kill(emulation.pid, "SIGKILL");
+
+      expect((await api.exited).code).not.toBe(0);
+      expect(await groupGone(api.pid)).toBe(true);
+      expect(await isPortFree(portOf(api.url))).toBe(true);
+      expect(api.output()).toContain(
+        "npm start: the local API Gateway emulation was killed by SIGKILL.",
+      );
+    },
+  );
+
+  it("and exits 1 at once, with nothing left running, when its port is taken", async () => {
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const address = taken.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+
+    const npm = spawn("npm", ["start"], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      env: { ...process.env, PORT: String(port) },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    npm.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const [code] = (await once(npm, "exit")) as [number | null];
+
+    taken.close();
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /npm start: Port \d+ on 127\.0\.0\.1 is in use; set PORT to another one\./,
+    );
+    expect(await groupGone(npm.pid ?? 0)).toBe(true);
+  });
+});
