@@ -11,7 +11,7 @@
  *
  * How the pieces fit (dev/local-run/): the front door owns the port and refuses what must not
  * reach the function (`request-gate.ts`); serverless-offline runs in a child process on a private
- * Unix socket, kept from granting CORS permission by a plugin only `npm start` loads
+ * Unix socket, made to answer as API Gateway does by a plugin only `npm start` loads
  * (`offline-plugin.ts`). Ctrl-C, SIGTERM or the end of the npm process (`lifeline.ts`) stop
  * everything; a launch that fails stops what it started and exits 1.
  * @module
@@ -20,6 +20,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, formatSize } from "../scripts/build.js";
+import { ConfigError, loadConfig } from "../src/config.js";
 import { bundleOfflinePlugin } from "./local-run/backend.js";
 import { childEnvironment, DEFAULT_REGION } from "./local-run/child-environment.js";
 import { Emulation } from "./local-run/emulation.js";
@@ -45,6 +46,18 @@ const say = (line: string): void => {
 
 const warn = (line: string): void => {
   process.stderr.write(`${line}\n`);
+};
+
+/** The function's own check of its environment, run at launch so that a failure is said once, up front. */
+const reportBrokenConfig = (env: NodeJS.ProcessEnv): void => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    warn(
+      `\nnpm start: the function's environment is invalid, so it fails at every cold start and every request is answered 502 (as it would be deployed):\n  - ${error.message}\n`,
+    );
+  }
 };
 
 /** Undo steps, run last-in first-out; one that fails or hangs keeps none of the others from running. */
@@ -104,6 +117,7 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
   const privateDir = await mkdtemp(join(tmpdir(), "ecr-cache-rules-"));
   teardown.defer(() => rm(privateDir, { recursive: true, force: true }));
   const childEnv = childEnvironment(env, services);
+  reportBrokenConfig(childEnv);
   const emulation = new Emulation({
     plugin: await bundleOfflinePlugin(privateDir),
     socketDir: privateDir,

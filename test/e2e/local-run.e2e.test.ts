@@ -8,11 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRuleEvent, lambdaContext, openApiEvent } from "../fixtures/api-gateway-event.js";
+import { handlerFor } from "../fixtures/handler.js";
 import { groupGone, type LocalApi, startLocalApi } from "./local-api.js";
 
 /**
- * `npm start` as a developer runs it, against a real AWS profile too: what it lets through and
- * how it stops.
+ * `npm start` as a developer runs it, against a real AWS profile too: what it lets through, how
+ * faithfully it answers as API Gateway would, and how it stops.
  */
 const RULES = "/registries/123456789012/cache-rules";
 const fixture = (name: string): string =>
@@ -198,6 +200,7 @@ describe("npm start, against a copy of the service policy", () => {
         }),
       ]);
 
+      expect(answers.map((answer) => answer.status)).toEqual([404, 403, 403]);
       expect(answers.flatMap((answer) => accessControlHeaders(answer.headers))).toEqual([]);
     });
 
@@ -209,6 +212,134 @@ describe("npm start, against a copy of the service policy", () => {
         );
       },
     );
+  });
+
+  describe("answers as API Gateway does", () => {
+    it.each([
+      [
+        "a JSON string holding an object",
+        JSON.stringify(
+          JSON.stringify({ ecrRepositoryPrefix: "ab", upstreamRegistryUrl: "quay.io" }),
+        ),
+      ],
+      ["null", "null"],
+      ["a JSON string", '"x"'],
+      ["false", "false"],
+      ["an array", "[]"],
+    ])(
+      "hands the function %s as sent, and answers as the deployed handler does",
+      async (_, body) => {
+        const handler = await handlerFor();
+
+        const local = await send(api, RULES, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+        });
+        const deployed = await handler(createRuleEvent(body), lambdaContext());
+
+        const expected = JSON.parse(deployed.body) as Record<string, unknown>;
+        expect(local.status).toBe(deployed.statusCode);
+        expect(local.body).toMatchObject({ code: expected["code"], detail: expected["detail"] });
+        expect(local.body).toMatchObject({ code: "InvalidBody", status: 400 });
+      },
+    );
+
+    it("passes the function's Content-Type on exactly, without a charset", async () => {
+      const handler = await handlerFor();
+
+      const local = await send(api, "/openapi.json");
+      const deployed = await handler(openApiEvent(), lambdaContext());
+
+      expect(local.headers["content-type"]).toBe(deployed.headers?.["Content-Type"]);
+    });
+
+    it.each([
+      ["an unknown path", "GET", "/no/such/route"],
+      ["an unknown method", "PUT", RULES],
+      ["HEAD", "HEAD", `${RULES}/head`],
+      ["a preflight", "OPTIONS", RULES],
+    ])("answers %s with API Gateway's own 403 problem", async (_, method, path) => {
+      const answer = await send(api, path, { method });
+
+      expect(answer.status).toBe(403);
+      expect(answer.headers["content-type"]).toBe("application/problem+json");
+      expect(answer.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+      if (method !== "HEAD") {
+        expect(answer.body).toEqual({
+          type: "urn:ecr-cache-rules:problem:unsigned-request-or-unknown-route",
+          title: "Request not signed, or no such route",
+          status: 403,
+          detail: "Sign the request with AWS Signature Version 4 and check the method and path.",
+          code: "MISSING_AUTHENTICATION_TOKEN",
+          requestId: answer.headers["x-request-id"],
+        });
+      }
+    });
+
+    it("answers a body over API Gateway's 10 MB limit with API Gateway's 413 problem", async () => {
+      const answer = await send(api, RULES, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: `{"x":"${"a".repeat(10 * 1024 * 1024)}"}`,
+      });
+
+      expect(answer.status).toBe(413);
+      expect(answer.body).toMatchObject({
+        type: "urn:ecr-cache-rules:problem:payload-too-large",
+        code: "REQUEST_TOO_LARGE",
+        requestId: answer.headers["x-request-id"],
+      });
+    });
+
+    it("answers a request Node.js cannot parse (headers over 16 KiB) with a problem too", async () => {
+      const answer = await send(api, `${RULES}/huge`, {
+        headers: { "x-padding": "a".repeat(20_000) },
+      });
+
+      expect(answer.status).toBe(431);
+      expect(answer.headers["content-type"]).toBe("application/problem+json");
+      expect(answer.body).toMatchObject({ status: 431, requestId: answer.headers["x-request-id"] });
+    });
+
+    it("hands the function a malformed Cookie header instead of refusing the request", async () => {
+      const answer = await send(api, `${RULES}/cookie`, { headers: { Cookie: 'a=b; ;c="' } });
+
+      expect(answer.status).toBe(404);
+      expect(answer.body).toMatchObject({ code: "PullThroughCacheRuleNotFoundException" });
+    });
+  });
+});
+
+describe("npm start with an environment the function refuses at cold start", () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi({ ECR_DEADLINE_MS: "soon" });
+  });
+
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  it("says so at launch, naming the variable", () => {
+    expect(api.output()).toMatch(
+      /npm start: the function's environment is invalid, so it fails at every cold start[^\n]*\n {2}- ECR_DEADLINE_MS must be/,
+    );
+  });
+
+  it("answers as API Gateway does when the function fails: a generic 502 problem, no stack trace", async () => {
+    const answer = await send(api, "/openapi.json");
+
+    expect(answer.status).toBe(502);
+    expect(answer.headers["content-type"]).toBe("application/problem+json");
+    expect(answer.body).toEqual({
+      type: "urn:ecr-cache-rules:problem:internal",
+      title: "Internal error",
+      detail: "The service failed unexpectedly. Try again later.",
+      code: "DEFAULT_5XX",
+      requestId: answer.headers["x-request-id"],
+    });
   });
 });
 
