@@ -8,6 +8,8 @@
  *   so a run against a real account with a profile keeps working.
  * - `POLICY_FILE` (relative to the working directory) replaces the bundled allowlist.
  * - `AWS_REGION` defaults to eu-west-1.
+ * - `LOG_FORMAT`: `pretty` (one readable line per log entry; the default on a terminal) or `json`
+ *   (the function's lines as they are; the default otherwise).
  *
  * How the pieces fit (dev/local-run/): the front door owns the port and refuses what must not
  * reach the function (`request-gate.ts`); serverless-offline runs in a child process on a private
@@ -27,7 +29,12 @@ import { Emulation } from "./local-run/emulation.js";
 import { openFrontDoor } from "./local-run/front-door.js";
 import { LaunchError } from "./local-run/launch-error.js";
 import { launchChain, watchLifeline } from "./local-run/lifeline.js";
-import { describeService, startLocalServices } from "./local-run/local-services.js";
+import {
+  describeService,
+  type LocalService,
+  startLocalServices,
+} from "./local-run/local-services.js";
+import { childLineFilter, type LogFormat } from "./local-run/log-lines.js";
 
 const HOST = "127.0.0.1";
 
@@ -38,6 +45,12 @@ const parsePort = (raw: string | undefined): number => {
     throw new LaunchError(`PORT must be a TCP port from 1 to 65535, got '${raw}'.`);
   }
   return port;
+};
+
+const parseLogFormat = (raw: string | undefined): LogFormat => {
+  if (raw === undefined || raw === "") return process.stdout.isTTY ? "pretty" : "json";
+  if (raw === "pretty" || raw === "json") return raw;
+  throw new LaunchError(`LOG_FORMAT must be 'pretty' or 'json', got '${raw}'.`);
 };
 
 const say = (line: string): void => {
@@ -94,10 +107,25 @@ const openPort = (port: number, teardown: Teardown) =>
     },
   );
 
+/** What the launcher prints once the API answers: the first line is the one tests wait for. */
+const printBanner = (
+  url: string,
+  services: readonly LocalService[],
+  logFormat: LogFormat,
+): void => {
+  say(`\nAPI listening on ${url} (${services.map(describeService).join(", ")})\n`);
+  say(`  Routes:  ${url}/openapi.json`);
+  const other = logFormat === "json" ? "pretty" : "json";
+  say(`  Logs:    ${logFormat} (LOG_FORMAT=${other} for the other)`);
+  say("  Not emulated: AWS_IAM authorization, the resource policy, stage throttling");
+  say("  Ctrl-C stops.\n");
+};
+
 /** Everything `npm start` runs; resolves with the exit code once it has stopped. */
 const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Teardown) => {
   const env = process.env;
   const port = parsePort(env["PORT"]);
+  const logFormat = parseLogFormat(env["LOG_FORMAT"]);
   const checkpoint = () => {
     if (stopping.aborted) throw new LaunchError("stopped while starting.");
   };
@@ -125,12 +153,18 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
     region: childEnv["AWS_REGION"] ?? DEFAULT_REGION,
     frontDoor,
     signal: stopping,
-    lineHandler: () => (line, stream) => (stream === "stdout" ? say : warn)(line),
+    lineHandler: () => {
+      const filter = childLineFilter(logFormat);
+      return (line, stream) => {
+        const shown = filter(line);
+        if (shown !== undefined) (stream === "stdout" ? say : warn)(shown);
+      };
+    },
   });
   teardown.defer(() => emulation.stop());
   await emulation.start();
 
-  say(`\nAPI listening on ${frontDoor.url} (${services.map(describeService).join(", ")})\n`);
+  printBanner(frontDoor.url, services, logFormat);
 
   return Promise.race([stopped, emulation.crashed]);
 };

@@ -99,6 +99,8 @@ export const startBackend = async (options: BackendOptions): Promise<Backend> =>
   const child = spawn(
     process.execPath,
     [
+      // The bundle's source maps sit beside it: stack traces name the TypeScript sources.
+      "--enable-source-maps",
       "--require",
       options.plugin,
       serverlessBin(),

@@ -4,6 +4,21 @@ import type { LocalService } from "./local-services.js";
 export const DEFAULT_REGION = "eu-west-1";
 
 /**
+ * Local-run switches, each set only when the environment has not set it already:
+ * - the SDK's Node.js version notice (8 lines on the first call of every process; the deployed
+ *   runtime is nodejs22.x, to which it does not apply);
+ * - Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE`, from which Powertools tells a cold start (without
+ *   it every entry says `"cold_start":false`);
+ * - serverless's log level: its notices are the startup chatter and per-request lines that the
+ *   audit line already says better; warnings and errors still show.
+ */
+const LOCAL_DEFAULTS: Readonly<Record<string, string>> = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+  SLS_LOG_LEVEL: "warning",
+};
+
+/**
  * The environment of serverless and of the function (serverless-offline hands the whole of it on,
  * `localEnvironment`): the shell's, plus each service's endpoint, a Region, `POLICY_FILE` made
  * absolute, and credentials. With any emulator running the credentials are dummies, whatever the
@@ -15,6 +30,9 @@ export const childEnvironment = (
   services: readonly LocalService[],
 ): NodeJS.ProcessEnv => {
   const child: NodeJS.ProcessEnv = { ...env, AWS_REGION: env["AWS_REGION"] || DEFAULT_REGION };
+  for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
+    if (child[name] === undefined || child[name] === "") child[name] = value;
+  }
   for (const service of services) child[service.endpointVariable] = service.endpoint;
   const hasOwnCredentials = Boolean(env["AWS_ACCESS_KEY_ID"] || env["AWS_PROFILE"]);
   if (services.some((service) => service.emulator !== undefined) || !hasOwnCredentials) {

@@ -14,7 +14,7 @@ import { groupGone, type LocalApi, startLocalApi } from "./local-api.js";
 
 /**
  * `npm start` as a developer runs it, against a real AWS profile too: what it lets through, how
- * faithfully it answers as API Gateway would, and how it stops.
+ * faithfully it answers as API Gateway would, what it prints, and how it stops.
  */
 const RULES = "/registries/123456789012/cache-rules";
 const fixture = (name: string): string =>
@@ -73,6 +73,19 @@ const logEntries = (api: LocalApi): Record<string, unknown>[] =>
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+const auditOf = (api: LocalApi, requestId: unknown) =>
+  logEntries(api).find((entry) => entry["message"] === "audit" && entry["requestId"] === requestId);
+
+/** Waits until `predicate` holds (log lines arrive a moment after the answer). */
+const eventually = async (predicate: () => boolean, timeoutMs = 5_000): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return true;
+};
 
 const accessControlHeaders = (headers: IncomingHttpHeaders): string[] =>
   Object.keys(headers).filter((name) => name.toLowerCase().startsWith("access-control-"));
@@ -135,12 +148,87 @@ describe("npm start, against a copy of the service policy", () => {
     policyDir = await mkdtemp(join(tmpdir(), "local-run-policy-"));
     policyFile = join(policyDir, "policy.yaml");
     await copyFile(fixture("service.yaml"), policyFile);
-    api = await startLocalApi({ POLICY_FILE: policyFile });
+    // The SDK's Node.js version notice is npm start's to silence, not the test runner's.
+    api = await startLocalApi({
+      POLICY_FILE: policyFile,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
+    });
   });
 
   afterAll(async () => {
     await api.stop();
     await rm(policyDir, { recursive: true, force: true });
+  });
+
+  describe("is quiet and readable", () => {
+    it("logs cold_start true for the first request after a start and false after it", async () => {
+      const first = await send(api, `${RULES}/first`);
+      const second = await send(api, `${RULES}/second`);
+
+      await eventually(() => auditOf(api, second.body["requestId"]) !== undefined);
+      expect(auditOf(api, first.body["requestId"])).toMatchObject({
+        cold_start: true,
+        status: 404,
+      });
+      expect(auditOf(api, second.body["requestId"])).toMatchObject({
+        cold_start: false,
+        status: 404,
+      });
+    });
+
+    it("writes each log entry, the audit line included, as one JSON object on one line", async () => {
+      const answer = await send(api, "/openapi.json");
+
+      await eventually(() => auditOf(api, answer.headers["x-request-id"]) !== undefined);
+      const lines = api
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"level":'));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    });
+
+    it("prints no URL but ones that answer, and no route box or SDK notice", async () => {
+      // The launcher's and serverless's lines, not the function's log entries.
+      const printed = api
+        .output()
+        .split("\n")
+        .filter((line) => !line.startsWith("{"))
+        .join("\n");
+      const urls = [...new Set(printed.match(/https?:\/\/[^\s)'",]+/g) ?? [])];
+
+      const apiUrls = urls.filter((url) => url.startsWith(api.url));
+      expect(urls.filter((url) => !url.startsWith(api.url) && url !== api.ecrEndpoint)).toEqual([]);
+      for (const url of apiUrls.filter((url) => url !== api.url)) {
+        expect((await fetch(url)).status, url).toBe(200);
+      }
+      expect(api.output()).not.toMatch(/NodeVersionSupportWarning|\.sock|2015-03-31|┌/);
+      expect(api.output()).not.toContain("does not support the AWS_IAM authorization type");
+    });
+
+    it("names the TypeScript sources in the stack trace of a failed request", async () => {
+      await fetch(`${api.ecrEndpoint}/__emulator/faults`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ fault: "server-error", count: 3 }),
+      });
+
+      const answer = await send(api, RULES, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ecrRepositoryPrefix: "fails", upstreamRegistryUrl: "quay.io" }),
+      });
+
+      expect(answer.status).toBe(502);
+      const failed = () =>
+        logEntries(api).find(
+          (entry) => entry["message"] === "request failed" && entry["code"] === "ServerException",
+        );
+      await eventually(() => failed() !== undefined);
+      const stack = String(Reflect.get(Object(failed()?.["error"]), "stack"));
+      expect(stack).toMatch(/src\/adapters\/[a-z-]+\.ts:[0-9]+:[0-9]+/);
+      expect(stack).not.toMatch(/dist\/api\//);
+    });
   });
 
   describe("is safe", () => {
@@ -308,6 +396,33 @@ describe("npm start, against a copy of the service policy", () => {
       expect(answer.status).toBe(404);
       expect(answer.body).toMatchObject({ code: "PullThroughCacheRuleNotFoundException" });
     });
+  });
+});
+
+describe("npm start with a broken POLICY_FILE and LOG_FORMAT=pretty", () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi({ POLICY_FILE: fixture("duplicate-key.yaml"), LOG_FORMAT: "pretty" });
+  });
+
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  it("writes one readable line per log entry", async () => {
+    const answer = await send(api, `${RULES}/pretty`);
+
+    expect(answer.status).toBe(503);
+    const line = new RegExp(
+      `^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  audit GET /registries/\\{registryId\\}/cache-rules/\\{ecrRepositoryPrefix\\} 503 [0-9.]+ms \\(cold start\\) requestId=${answer.headers["x-request-id"]} `,
+      "m",
+    );
+    expect(await eventually(() => line.test(api.output()))).toBe(true);
+    expect(api.output()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR policy unavailable/m);
+    expect(api.output()).toMatch(
+      /^ {4}PolicyError: .*duplicate-key\.yaml: Map keys must be unique/m,
+    );
   });
 });
 
