@@ -6,7 +6,8 @@
  * - `AWS_ENDPOINT_URL_ECR` set: that endpoint is used and no emulator starts; dummy credentials
  *   are added only when the environment has none (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`),
  *   so a run against a real account with a profile keeps working.
- * - `POLICY_FILE` (relative to the working directory) replaces the bundled allowlist.
+ * - `POLICY_FILE` (relative to the directory `npm start` was run in) replaces the bundled
+ *   allowlist.
  * - `AWS_REGION` defaults to eu-west-1.
  * - `LOG_FORMAT`: `pretty` (one readable line per log entry; the default on a terminal) or `json`
  *   (the function's lines as they are; the default otherwise).
@@ -14,14 +15,15 @@
  * How the pieces fit (dev/local-run/): the front door owns the port and refuses what must not
  * reach the function (`request-gate.ts`); serverless-offline runs in a child process on a private
  * Unix socket, made to answer as API Gateway does by a plugin only `npm start` loads
- * (`offline-plugin.ts`). Ctrl-C, SIGTERM or the end of the npm process (`lifeline.ts`) stop
- * everything; a launch that fails stops what it started and exits 1.
+ * (`offline-plugin.ts`); the policy file is checked at launch and watched, and an edit restarts
+ * the function behind the front door (`emulation.ts`). Ctrl-C, SIGTERM or the end of the npm
+ * process (`lifeline.ts`) stop everything; a launch that fails stops what it started and exits 1.
  * @module
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build, formatSize } from "../scripts/build.js";
+import { join, relative, resolve } from "node:path";
+import { build, DEFAULT_POLICY, formatSize, ROOT } from "../scripts/build.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { bundleOfflinePlugin } from "./local-run/backend.js";
 import { childEnvironment, DEFAULT_REGION } from "./local-run/child-environment.js";
@@ -35,6 +37,7 @@ import {
   startLocalServices,
 } from "./local-run/local-services.js";
 import { childLineFilter, type LogFormat } from "./local-run/log-lines.js";
+import { checkPolicyFile, type PolicyCheck, watchPolicyFile } from "./local-run/policy-watch.js";
 
 const HOST = "127.0.0.1";
 
@@ -53,12 +56,42 @@ const parseLogFormat = (raw: string | undefined): LogFormat => {
   throw new LaunchError(`LOG_FORMAT must be 'pretty' or 'json', got '${raw}'.`);
 };
 
+/** The policy the function will load: `POLICY_FILE`, or the reviewed one the build inlines. */
+interface PolicyInUse {
+  readonly path: string;
+  readonly bundled: boolean;
+  /** For messages: relative to the repository when inside it. */
+  readonly name: string;
+}
+
+const policyInUse = (env: NodeJS.ProcessEnv): PolicyInUse => {
+  const configured = env["POLICY_FILE"];
+  // npm runs scripts in the package root; INIT_CWD is where it was run from.
+  const path =
+    configured === undefined || configured === ""
+      ? resolve(ROOT, DEFAULT_POLICY)
+      : resolve(env["INIT_CWD"] ?? process.cwd(), configured);
+  const inRepository = !relative(ROOT, path).startsWith("..");
+  return {
+    path,
+    bundled: configured === undefined || configured === "",
+    name: inRepository ? relative(ROOT, path) : path,
+  };
+};
+
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
 const warn = (line: string): void => {
   process.stderr.write(`${line}\n`);
+};
+
+const reportBrokenPolicy = (policy: PolicyInUse, check: PolicyCheck, consequence: string) => {
+  if (check.ok) return;
+  warn(`\nnpm start: the policy file ${policy.name} is broken; ${consequence}:`);
+  for (const problem of check.problems) warn(`  - ${problem}`);
+  warn("");
 };
 
 /** The function's own check of its environment, run at launch so that a failure is said once, up front. */
@@ -111,14 +144,52 @@ const openPort = (port: number, teardown: Teardown) =>
 const printBanner = (
   url: string,
   services: readonly LocalService[],
+  policy: PolicyInUse,
+  check: PolicyCheck,
   logFormat: LogFormat,
 ): void => {
   say(`\nAPI listening on ${url} (${services.map(describeService).join(", ")})\n`);
   say(`  Routes:  ${url}/openapi.json`);
+  const summary = check.ok ? `(${check.summary})` : "(broken, see above)";
+  const onEdit = policy.bundled ? "rebuilds and restarts" : "restarts";
+  say(`  Policy:  ${policy.name} ${summary}; an edit ${onEdit} the function`);
   const other = logFormat === "json" ? "pretty" : "json";
   say(`  Logs:    ${logFormat} (LOG_FORMAT=${other} for the other)`);
   say("  Not emulated: AWS_IAM authorization, the resource policy, stage throttling");
   say("  Ctrl-C stops.\n");
+};
+
+/**
+ * What an edit of the policy file does. `POLICY_FILE`: the function restarts with it, broken or
+ * not (broken, it answers 503, as at any cold start). The bundled policy: the build inlines it,
+ * so a valid edit rebuilds and restarts, and a broken one, which the build refuses, changes
+ * nothing.
+ */
+const onPolicyEdit = (policy: PolicyInUse, emulation: Emulation) => async () => {
+  const check = await checkPolicyFile(policy.path);
+  if (policy.bundled && !check.ok) {
+    reportBrokenPolicy(
+      policy,
+      check,
+      "the build refuses it, so the function keeps the policy it has",
+    );
+    return;
+  }
+  if (check.ok) {
+    say(`npm start: ${policy.name} changed (${check.summary}); restarting the function.`);
+  } else {
+    reportBrokenPolicy(
+      policy,
+      check,
+      "restarting the function, which will answer every request with 503 PolicyUnavailable until it is fixed",
+    );
+  }
+  const rebuild = async () => {
+    await build();
+  };
+  if (await emulation.restart(policy.bundled ? rebuild : undefined)) {
+    say(`npm start: the function runs with the ${check.ok ? "new" : "broken"} policy now.`);
+  }
 };
 
 /** Everything `npm start` runs; resolves with the exit code once it has stopped. */
@@ -133,6 +204,16 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
   // The port first: held from now on, it cannot be taken while the rest starts.
   const frontDoor = await openPort(port, teardown);
 
+  const policy = policyInUse(env);
+  const policyCheck = await checkPolicyFile(policy.path);
+  reportBrokenPolicy(
+    policy,
+    policyCheck,
+    policy.bundled
+      ? "the build inlines it and refuses it as it is"
+      : "the function will answer every request with 503 PolicyUnavailable until it is fixed",
+  );
+
   const { functions } = await build();
   for (const size of functions) say(`build: ${formatSize(size)}`);
   checkpoint();
@@ -144,7 +225,7 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
 
   const privateDir = await mkdtemp(join(tmpdir(), "ecr-cache-rules-"));
   teardown.defer(() => rm(privateDir, { recursive: true, force: true }));
-  const childEnv = childEnvironment(env, services);
+  const childEnv = childEnvironment(env, services, policy.bundled ? undefined : policy.path);
   reportBrokenConfig(childEnv);
   const emulation = new Emulation({
     plugin: await bundleOfflinePlugin(privateDir),
@@ -164,7 +245,11 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
   teardown.defer(() => emulation.stop());
   await emulation.start();
 
-  printBanner(frontDoor.url, services, logFormat);
+  printBanner(frontDoor.url, services, policy, policyCheck, logFormat);
+
+  const onEdit = onPolicyEdit(policy, emulation);
+  const unwatch = await watchPolicyFile(policy.path, () => void onEdit());
+  teardown.defer(async () => unwatch());
 
   return Promise.race([stopped, emulation.crashed]);
 };

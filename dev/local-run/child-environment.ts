@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import type { LocalService } from "./local-services.js";
 
 export const DEFAULT_REGION = "eu-west-1";
@@ -20,14 +19,15 @@ const LOCAL_DEFAULTS: Readonly<Record<string, string>> = {
 
 /**
  * The environment of serverless and of the function (serverless-offline hands the whole of it on,
- * `localEnvironment`): the shell's, plus each service's endpoint, a Region, `POLICY_FILE` made
- * absolute, and credentials. With any emulator running the credentials are dummies, whatever the
+ * `localEnvironment`): the shell's, plus each service's endpoint, a Region, `POLICY_FILE` as the
+ * absolute `policyFile` (when one is in use), and credentials. With any emulator running the credentials are dummies, whatever the
  * shell has: an emulator must never see real ones. Otherwise the shell's are kept, and dummies
  * are added only when it has none (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`).
  */
 export const childEnvironment = (
   env: NodeJS.ProcessEnv,
   services: readonly LocalService[],
+  policyFile: string | undefined,
 ): NodeJS.ProcessEnv => {
   const child: NodeJS.ProcessEnv = { ...env, AWS_REGION: env["AWS_REGION"] || DEFAULT_REGION };
   for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
@@ -41,7 +41,7 @@ export const childEnvironment = (
     delete child["AWS_SESSION_TOKEN"];
     delete child["AWS_PROFILE"];
   }
-  const policyFile = env["POLICY_FILE"];
-  if (policyFile !== undefined && policyFile !== "") child["POLICY_FILE"] = resolve(policyFile);
+  if (policyFile === undefined) delete child["POLICY_FILE"];
+  else child["POLICY_FILE"] = policyFile;
   return child;
 };

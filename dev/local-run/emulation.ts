@@ -1,6 +1,7 @@
 /**
- * The local API Gateway emulation: serverless-offline behind the front door, and the report of
- * its exit when nobody asked it to stop.
+ * The local API Gateway emulation across restarts: one serverless-offline at a time behind the
+ * front door. A restart holds new requests at the front door, stops the running one (its open
+ * requests finish), runs an optional step (a rebuild) and starts the next; the port never closes.
  * @module
  */
 import { type Backend, type BackendOptions, describeExit, startBackend } from "./backend.js";
@@ -20,9 +21,10 @@ export class Emulation {
   #current: Backend | undefined;
   /** Set while the running backend is being stopped on purpose. */
   #stopping = false;
+  #queue: Promise<void> = Promise.resolve();
   #crash: (reason: Error) => void = () => undefined;
 
-  /** Rejects when the backend exits on its own. */
+  /** Rejects when a backend exits on its own, or a restart fails. */
   readonly crashed: Promise<never>;
 
   constructor(options: EmulationOptions) {
@@ -55,9 +57,34 @@ export class Emulation {
     this.#options.frontDoor.route(backend.socketPath);
   }
 
-  /** Stops the running backend for good. */
+  /**
+   * Stops the running backend and starts a new one, after `between` (a rebuild) if given.
+   * Resolves `true` once the new one serves; `false` when stopping cut it short or it failed
+   * (which {@link crashed} reports).
+   */
+  restart(between?: () => Promise<void>): Promise<boolean> {
+    const next = this.#queue.then(async () => {
+      if (this.#options.signal.aborted) return false;
+      this.#options.frontDoor.route(undefined);
+      await this.#stopCurrent();
+      await between?.();
+      await this.start();
+      return true;
+    });
+    const settled = next.catch((error: unknown) => {
+      if (!this.#options.signal.aborted) {
+        this.#crash(error instanceof Error ? error : new Error(String(error)));
+      }
+      return false;
+    });
+    this.#queue = settled.then(() => undefined);
+    return settled;
+  }
+
+  /** Stops the running backend for good (abort the signal first, to cut a restart short). */
   async stop(): Promise<void> {
     this.#options.frontDoor.route(undefined);
+    await this.#queue;
     await this.#stopCurrent();
   }
 

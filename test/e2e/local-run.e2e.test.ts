@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { type IncomingHttpHeaders, request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,7 +14,8 @@ import { groupGone, type LocalApi, startLocalApi } from "./local-api.js";
 
 /**
  * `npm start` as a developer runs it, against a real AWS profile too: what it lets through, how
- * faithfully it answers as API Gateway would, what it prints, and how it stops.
+ * faithfully it answers as API Gateway would, what it prints, how it treats its policy file and
+ * how it stops.
  */
 const RULES = "/registries/123456789012/cache-rules";
 const fixture = (name: string): string =>
@@ -139,7 +140,7 @@ const listeningPorts = (pgid: number): number[] => {
   return [...ports].sort((a, b) => a - b);
 };
 
-describe("npm start, against a copy of the service policy", () => {
+describe("npm start, against a policy it watches", () => {
   let api: LocalApi;
   let policyDir: string;
   let policyFile: string;
@@ -397,6 +398,49 @@ describe("npm start, against a copy of the service policy", () => {
       expect(answer.body).toMatchObject({ code: "PullThroughCacheRuleNotFoundException" });
     });
   });
+
+  // Last: these restart the function.
+  describe("applies an edit of its policy file", () => {
+    const rule = { ecrRepositoryPrefix: "edited", upstreamRegistryUrl: "registry.example.org" };
+    const create = () =>
+      send(api, RULES, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(rule),
+      });
+
+    it("restarts the function with the new policy, holding requests meanwhile", async () => {
+      const before = await create();
+
+      await appendFile(policyFile, "  - url: registry.example.org\n");
+      await eventually(
+        () => api.output().includes("the function runs with the new policy"),
+        20_000,
+      );
+      const after = await create();
+
+      expect(before.body).toMatchObject({ code: "UpstreamNotAllowed" });
+      // Through the policy now: the emulator, like ECR, does not support this upstream.
+      expect(after.body).toMatchObject({ code: "UnsupportedUpstreamRegistryException" });
+      expect(api.output()).toMatch(/policy\.yaml changed \(6 upstreams\); restarting the function/);
+    });
+
+    it("says loudly that an edited policy is broken, and then answers 503", async () => {
+      await writeFile(policyFile, "version: 1\nversion: 1\nupstreams: []\n");
+      await eventually(
+        () => api.output().includes("the function runs with the broken policy"),
+        20_000,
+      );
+
+      const answer = await send(api, `${RULES}/broken`);
+
+      expect(api.output()).toMatch(
+        /policy file \S+policy\.yaml is broken; restarting the function, which will answer every request with 503/,
+      );
+      expect(api.output()).toMatch(/ {2}- Map keys must be unique/);
+      expect(answer.body).toMatchObject({ status: 503, code: "PolicyUnavailable" });
+    });
+  });
 });
 
 describe("npm start with a broken POLICY_FILE and LOG_FORMAT=pretty", () => {
@@ -408,6 +452,17 @@ describe("npm start with a broken POLICY_FILE and LOG_FORMAT=pretty", () => {
 
   afterAll(async () => {
     await api.stop();
+  });
+
+  it("reports the broken file and its cause before it says it is listening", () => {
+    const output = api.output();
+    const report = output.indexOf(
+      "duplicate-key.yaml is broken; the function will answer every request with 503 PolicyUnavailable until it is fixed:",
+    );
+
+    expect(report).toBeGreaterThan(-1);
+    expect(output.slice(report)).toMatch(/\n {2}- Map keys must be unique/);
+    expect(report).toBeLessThan(output.indexOf("API listening on"));
   });
 
   it("writes one readable line per log entry", async () => {
