@@ -1,32 +1,45 @@
 /**
- * `npm start`: builds the functions, then serves the API on http://127.0.0.1:${PORT:-3000}
+ * `npm start`: builds the function, then serves the API on http://127.0.0.1:${PORT:-3000}
  * through serverless-offline (local API Gateway emulation, no stage prefix) against an ECR
  * emulator on loopback with dummy credentials, so nothing leaves the machine.
  *
  * - `AWS_ENDPOINT_URL_ECR` set: that endpoint is used and no emulator starts; dummy credentials
  *   are added only when the environment has none (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`),
  *   so a run against a real account with a profile keeps working.
- * - `POLICY_FILE` (relative to the working directory) replaces the bundled allowlist.
+ * - `POLICY_FILE` (relative to the directory `npm start` was run in) replaces the bundled
+ *   allowlist.
  * - `AWS_REGION` defaults to eu-west-1.
+ * - `LOG_FORMAT`: `pretty` (one readable line per log entry; the default on a terminal) or `json`
+ *   (the function's lines as they are; the default otherwise).
  *
- * Ctrl-C (or SIGTERM) stops the API and the emulator; a launch that fails exits non-zero.
+ * How the pieces fit (dev/local-run/): the front door owns the port and refuses what must not
+ * reach the function (`request-gate.ts`); serverless-offline runs in a child process on a private
+ * Unix socket, made to answer as API Gateway does by a plugin only `npm start` loads
+ * (`offline-plugin.ts`); the policy file is checked at launch and watched, and an edit restarts
+ * the function behind the front door (`emulation.ts`). Ctrl-C, SIGTERM or the end of the npm
+ * process (`lifeline.ts`) stop everything; a launch that fails stops what it started and exits 1.
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { build, formatSize, ROOT } from "../scripts/build.js";
-import { type EcrEmulator, startEcrEmulator } from "./ecr-emulator.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { build, DEFAULT_POLICY, formatSize, ROOT } from "../scripts/build.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { bundleOfflinePlugin } from "./local-run/backend.js";
+import { childEnvironment, DEFAULT_REGION } from "./local-run/child-environment.js";
+import { Emulation } from "./local-run/emulation.js";
+import { openFrontDoor } from "./local-run/front-door.js";
+import { LaunchError } from "./local-run/launch-error.js";
+import { launchChain, watchLifeline } from "./local-run/lifeline.js";
+import {
+  describeService,
+  type LocalService,
+  startLocalServices,
+} from "./local-run/local-services.js";
+import { childLineFilter, type LogFormat } from "./local-run/log-lines.js";
+import { checkPolicyFile, type PolicyCheck, watchPolicyFile } from "./local-run/policy-watch.js";
 
 const HOST = "127.0.0.1";
-const DEFAULT_REGION = "eu-west-1";
-const READY_TIMEOUT_MS = 60_000;
-
-class LaunchError extends Error {
-  override readonly name = "LaunchError";
-}
 
 const parsePort = (raw: string | undefined): number => {
   if (raw === undefined || raw === "") return 3000;
@@ -37,161 +50,240 @@ const parsePort = (raw: string | undefined): number => {
   return port;
 };
 
-/** Binds and releases `port` (0: any free one) on loopback; fails if it is taken. */
-const reservePort = async (port: number): Promise<number> => {
-  const server = createServer();
-  server.listen(port, HOST);
-  try {
-    await once(server, "listening");
-  } catch (error) {
-    throw new LaunchError(`Port ${port} on ${HOST} is in use; set PORT to another one.`, {
-      cause: error,
-    });
-  }
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string")
-    throw new LaunchError("Could not reserve a port.");
-  return address.port;
+const parseLogFormat = (raw: string | undefined): LogFormat => {
+  if (raw === undefined || raw === "") return process.stdout.isTTY ? "pretty" : "json";
+  if (raw === "pretty" || raw === "json") return raw;
+  throw new LaunchError(`LOG_FORMAT must be 'pretty' or 'json', got '${raw}'.`);
 };
 
-interface EcrTarget {
-  readonly endpoint: string;
-  readonly emulator?: EcrEmulator;
+/** The policy the function will load: `POLICY_FILE`, or the reviewed one the build inlines. */
+interface PolicyInUse {
+  readonly path: string;
+  readonly bundled: boolean;
+  /** For messages: relative to the repository when inside it. */
+  readonly name: string;
 }
 
-const ecrTarget = async (env: NodeJS.ProcessEnv): Promise<EcrTarget> => {
-  const configured = env["AWS_ENDPOINT_URL_ECR"];
-  if (configured !== undefined && configured !== "") return { endpoint: configured };
-  const emulator = await startEcrEmulator({ host: HOST, port: 0 });
-  return { endpoint: emulator.url, emulator };
-};
-
-/** What the handlers see: serverless-offline passes the whole environment on (localEnvironment). */
-const childEnvironment = (env: NodeJS.ProcessEnv, target: EcrTarget): NodeJS.ProcessEnv => {
-  const child: NodeJS.ProcessEnv = {
-    ...env,
-    AWS_ENDPOINT_URL_ECR: target.endpoint,
-    AWS_REGION: env["AWS_REGION"] || DEFAULT_REGION,
+const policyInUse = (env: NodeJS.ProcessEnv): PolicyInUse => {
+  const configured = env["POLICY_FILE"];
+  // npm runs scripts in the package root; INIT_CWD is where it was run from.
+  const path =
+    configured === undefined || configured === ""
+      ? resolve(ROOT, DEFAULT_POLICY)
+      : resolve(env["INIT_CWD"] ?? process.cwd(), configured);
+  const inRepository = !relative(ROOT, path).startsWith("..");
+  return {
+    path,
+    bundled: configured === undefined || configured === "",
+    name: inRepository ? relative(ROOT, path) : path,
   };
-  const hasOwnCredentials = Boolean(env["AWS_ACCESS_KEY_ID"] || env["AWS_PROFILE"]);
-  if (target.emulator !== undefined || !hasOwnCredentials) {
-    // Against the emulator even real credentials are replaced: nothing is signed with them.
-    child["AWS_ACCESS_KEY_ID"] = "test";
-    child["AWS_SECRET_ACCESS_KEY"] = "test";
-    delete child["AWS_SESSION_TOKEN"];
-    delete child["AWS_PROFILE"];
+};
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+const warn = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+const reportBrokenPolicy = (policy: PolicyInUse, check: PolicyCheck, consequence: string) => {
+  if (check.ok) return;
+  warn(`\nnpm start: the policy file ${policy.name} is broken; ${consequence}:`);
+  for (const problem of check.problems) warn(`  - ${problem}`);
+  warn("");
+};
+
+/** The function's own check of its environment, run at launch so that a failure is said once, up front. */
+const reportBrokenConfig = (env: NodeJS.ProcessEnv): void => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    warn(
+      `\nnpm start: the function's environment is invalid, so it fails at every cold start and every request is answered 502 (as it would be deployed):\n  - ${error.message}\n`,
+    );
   }
-  const policyFile = env["POLICY_FILE"];
-  if (policyFile !== undefined && policyFile !== "") child["POLICY_FILE"] = resolve(policyFile);
-  return child;
 };
 
-const serverlessBin = (): string => {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("serverless/package.json")), "bin", "serverless.js");
-};
+/** Undo steps, run last-in first-out; one that fails or hangs keeps none of the others from running. */
+class Teardown {
+  readonly #steps: Array<{ readonly run: () => Promise<unknown>; readonly timeoutMs: number }> = [];
 
-/** Resolves once the API answers HTTP at all (an unknown path gives 404); rejects if the child dies. */
-const waitUntilServing = async (url: string, child: ChildProcess): Promise<void> => {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+  defer(run: () => Promise<unknown>, timeoutMs = 15_000): void {
+    this.#steps.push({ run, timeoutMs });
+  }
+
+  async run(): Promise<void> {
+    for (const step of [...this.#steps].reverse()) {
+      await Promise.race([
+        step.run().catch((error: unknown) => warn(`npm start: while stopping: ${String(error)}`)),
+        new Promise((done) => setTimeout(done, step.timeoutMs).unref()),
+      ]);
+    }
+  }
+}
+
+const openPort = (port: number, teardown: Teardown) =>
+  openFrontDoor({ host: HOST, port, onRefusal: (line) => warn(`npm start: ${line}`) }).then(
+    (frontDoor) => {
+      teardown.defer(() => frontDoor.close());
+      return frontDoor;
+    },
+    (error: unknown) => {
       throw new LaunchError(
-        "serverless offline exited before the API was ready (see its output above).",
+        Reflect.get(Object(error), "code") === "EADDRINUSE"
+          ? `Port ${port} on ${HOST} is in use; set PORT to another one.`
+          : `cannot listen on ${HOST}:${port}: ${String(error)}`,
+        { cause: error },
       );
-    }
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      return;
-    } catch {
-      await new Promise((done) => setTimeout(done, 200));
-    }
-  }
-  throw new LaunchError(`The API did not answer on ${url} within ${READY_TIMEOUT_MS / 1000} s.`);
-};
-
-const closeQuietly = async (emulator: EcrEmulator | undefined): Promise<void> => {
-  if (emulator === undefined) return;
-  await Promise.race([
-    emulator.close().catch(() => undefined),
-    new Promise((done) => setTimeout(done, 2_000)),
-  ]);
-};
-
-const main = async (): Promise<void> => {
-  const port = await reservePort(parsePort(process.env["PORT"]));
-  const lambdaPort = await reservePort(0);
-
-  const { functions } = await build();
-  for (const size of functions) console.log(`build: ${formatSize(size)}`);
-
-  const target = await ecrTarget(process.env);
-  const env = childEnvironment(process.env, target);
-  const region = env["AWS_REGION"] ?? DEFAULT_REGION;
-  const child = spawn(
-    process.execPath,
-    [
-      serverlessBin(),
-      "offline",
-      "start",
-      "--httpPort",
-      String(port),
-      "--host",
-      HOST,
-      "--lambdaPort",
-      String(lambdaPort),
-      // serverless-offline sets AWS_REGION for the handlers from the provider's region.
-      "--region",
-      region,
-      "--noSponsor",
-    ],
-    // No stdin: nothing can ever wait for an answer at a prompt.
-    { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] },
+    },
   );
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    stopping = true;
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-
-  const exited = new Promise<number>((done) => {
-    child.once("error", (error) => {
-      console.error(`npm start: could not run serverless: ${error.message}`);
-      done(1);
-    });
-    child.once("exit", (code) => done(stopping ? 0 : code === 0 || code === null ? 1 : code));
-  });
-
-  const apiUrl = `http://${HOST}:${port}`;
-  let launchFailed = false;
-  try {
-    await Promise.race([waitUntilServing(`${apiUrl}/`, child), exited]);
-    if (child.exitCode === null && child.signalCode === null) {
-      const ecr =
-        target.emulator === undefined
-          ? `${target.endpoint} from AWS_ENDPOINT_URL_ECR`
-          : `emulator at ${target.endpoint}`;
-      console.log(`\nAPI listening on ${apiUrl} (ECR: ${ecr})\n`);
-    }
-  } catch (error) {
-    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
-    launchFailed = true;
-    stop("SIGTERM");
-  }
-
-  const code = await exited;
-  await closeQuietly(target.emulator);
-  process.exit(launchFailed ? 1 : code);
+/** What the launcher prints once the API answers: the first line is the one tests wait for. */
+const printBanner = (
+  url: string,
+  services: readonly LocalService[],
+  policy: PolicyInUse,
+  check: PolicyCheck,
+  logFormat: LogFormat,
+): void => {
+  say(`\nAPI listening on ${url} (${services.map(describeService).join(", ")})\n`);
+  say(`  Routes:  ${url}/openapi.json`);
+  const summary = check.ok ? `(${check.summary})` : "(broken, see above)";
+  const onEdit = policy.bundled ? "rebuilds and restarts" : "restarts";
+  say(`  Policy:  ${policy.name} ${summary}; an edit ${onEdit} the function`);
+  const other = logFormat === "json" ? "pretty" : "json";
+  say(`  Logs:    ${logFormat} (LOG_FORMAT=${other} for the other)`);
+  say("  Not emulated: AWS_IAM authorization, the resource policy, stage throttling");
+  say("  Ctrl-C stops.\n");
 };
 
-try {
-  await main();
-} catch (error) {
-  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-}
+/**
+ * What an edit of the policy file does. `POLICY_FILE`: the function restarts with it, broken or
+ * not (broken, it answers 503, as at any cold start). The bundled policy: the build inlines it,
+ * so a valid edit rebuilds and restarts, and a broken one, which the build refuses, changes
+ * nothing.
+ */
+const onPolicyEdit = (policy: PolicyInUse, emulation: Emulation) => async () => {
+  const check = await checkPolicyFile(policy.path);
+  if (policy.bundled && !check.ok) {
+    reportBrokenPolicy(
+      policy,
+      check,
+      "the build refuses it, so the function keeps the policy it has",
+    );
+    return;
+  }
+  if (check.ok) {
+    say(`npm start: ${policy.name} changed (${check.summary}); restarting the function.`);
+  } else {
+    reportBrokenPolicy(
+      policy,
+      check,
+      "restarting the function, which will answer every request with 503 PolicyUnavailable until it is fixed",
+    );
+  }
+  const rebuild = async () => {
+    await build();
+  };
+  if (await emulation.restart(policy.bundled ? rebuild : undefined)) {
+    say(`npm start: the function runs with the ${check.ok ? "new" : "broken"} policy now.`);
+  }
+};
+
+/** Everything `npm start` runs; resolves with the exit code once it has stopped. */
+const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Teardown) => {
+  const env = process.env;
+  const port = parsePort(env["PORT"]);
+  const logFormat = parseLogFormat(env["LOG_FORMAT"]);
+  const checkpoint = () => {
+    if (stopping.aborted) throw new LaunchError("stopped while starting.");
+  };
+
+  // The port first: held from now on, it cannot be taken while the rest starts.
+  const frontDoor = await openPort(port, teardown);
+
+  const policy = policyInUse(env);
+  const policyCheck = await checkPolicyFile(policy.path);
+  reportBrokenPolicy(
+    policy,
+    policyCheck,
+    policy.bundled
+      ? "the build inlines it and refuses it as it is"
+      : "the function will answer every request with 503 PolicyUnavailable until it is fixed",
+  );
+
+  const { functions } = await build();
+  for (const size of functions) say(`build: ${formatSize(size)}`);
+  checkpoint();
+
+  const services = await startLocalServices(env, HOST, ({ emulator }) => {
+    if (emulator !== undefined) teardown.defer(() => emulator.close(), 2_000);
+  });
+  checkpoint();
+
+  const privateDir = await mkdtemp(join(tmpdir(), "ecr-cache-rules-"));
+  teardown.defer(() => rm(privateDir, { recursive: true, force: true }));
+  const childEnv = childEnvironment(env, services, policy.bundled ? undefined : policy.path);
+  reportBrokenConfig(childEnv);
+  const emulation = new Emulation({
+    plugin: await bundleOfflinePlugin(privateDir),
+    socketDir: privateDir,
+    env: childEnv,
+    region: childEnv["AWS_REGION"] ?? DEFAULT_REGION,
+    frontDoor,
+    signal: stopping,
+    lineHandler: () => {
+      const filter = childLineFilter(logFormat);
+      return (line, stream) => {
+        const shown = filter(line);
+        if (shown !== undefined) (stream === "stdout" ? say : warn)(shown);
+      };
+    },
+  });
+  teardown.defer(() => emulation.stop());
+  await emulation.start();
+
+  printBanner(frontDoor.url, services, policy, policyCheck, logFormat);
+
+  const onEdit = onPolicyEdit(policy, emulation);
+  const unwatch = await watchPolicyFile(policy.path, () => void onEdit());
+  teardown.defer(async () => unwatch());
+
+  return Promise.race([stopped, emulation.crashed]);
+};
+
+const main = async (): Promise<never> => {
+  const stopController = new AbortController();
+  let stop: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((resolve) => {
+    stop = (code) => {
+      if (stopController.signal.aborted) return;
+      stopController.abort();
+      resolve(code);
+    };
+  });
+  // Repeated signals change nothing (tsx relays the terminal's Ctrl-C a second time when the
+  // launcher is slow to confirm it): stopping is bounded by its own timeouts.
+  process.on("SIGINT", () => stop(0));
+  process.on("SIGTERM", () => stop(0));
+  watchLifeline(launchChain(), () => {
+    warn("npm start: its npm process is gone; stopping.");
+    stop(0);
+  });
+
+  const teardown = new Teardown();
+  let code: number;
+  try {
+    code = await run(stopController.signal, stopped, teardown);
+  } catch (error) {
+    code = stopController.signal.aborted ? 0 : 1;
+    if (code !== 0) warn(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  stopController.abort();
+  await teardown.run();
+  process.exit(code);
+};
+
+await main();

@@ -6,7 +6,7 @@ import { ROUTES } from "../../src/http/route-table.js";
 import { openApiMismatch } from "../fixtures/openapi.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const READY = /API listening on (http:\/\/[^\s)]+) \(ECR: (?:emulator at )?([^\s)]+)/;
+const READY = /API listening on (http:\/\/[^\s)]+) \(.*?\bECR: (?:emulator at )?([^\s),]+)/;
 
 /** A running `npm start`, for tests that talk HTTP to it. */
 export interface LocalApi {
@@ -15,7 +15,16 @@ export interface LocalApi {
   readonly ecrEndpoint: string;
   /** Everything it printed so far. */
   readonly output: () => string;
+  /** The npm process: the leader of the process group everything it starts runs in. */
+  readonly pid: number;
+  /** Settles when the npm process has exited. */
+  readonly exited: Promise<NpmExit>;
   stop(): Promise<void>;
+}
+
+export interface NpmExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 const freePort = async (): Promise<number> => {
@@ -28,30 +37,68 @@ const freePort = async (): Promise<number> => {
   return address.port;
 };
 
+/** Whether any process of the group `pgid` is still running. */
+export const groupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Resolves once no process of the group `pgid` runs any more, or after `timeoutMs`. */
+export const groupGone = async (pgid: number, timeoutMs = 15_000): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  return true;
+};
+
 const stopGroup = async (child: ChildProcess): Promise<void> => {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  // npm, tsx and serverless-offline are one process group: stop them together, by pid.
-  process.kill(-child.pid, "SIGTERM");
-  const timer = setTimeout(
-    () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"),
-    10_000,
-  );
-  await exited;
-  clearTimeout(timer);
+  if (child.pid === undefined) return;
+  const pgid = child.pid;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, "exit");
+    // npm, tsx, the launcher and serverless-offline are one process group: stop them together.
+    process.kill(-pgid, "SIGTERM");
+    const timer = setTimeout(() => groupAlive(pgid) && process.kill(-pgid, "SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  // What npm started stops after npm itself: wait for all of it, so the next test starts clean.
+  if (!(await groupGone(pgid))) process.kill(-pgid, "SIGKILL");
+};
+
+/** This process's environment with `changes` applied: a variable set to `undefined` is removed. */
+const environment = (changes: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 };
 
 /**
- * Starts `npm start` on a free port with `env` added to this process's environment and resolves
- * once it says it is listening. Fails, with its output, if it exits or takes over a minute.
+ * Starts `npm start` on a free port (unless `env` names a `PORT`) with `env` applied to this process's environment (a
+ * variable set to `undefined` is removed) and resolves once it says it is listening. Fails, with
+ * its output, if it exits or takes over a minute.
  */
-export const startLocalApi = async (env: Record<string, string> = {}): Promise<LocalApi> => {
+export const startLocalApi = async (
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<LocalApi> => {
   const port = await freePort();
   const child = spawn("npm", ["start"], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: environment({ PORT: String(port), ...env }),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<NpmExit>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   let output = "";
   const ready = new Promise<RegExpExecArray>((resolve, reject) => {
@@ -70,7 +117,14 @@ export const startLocalApi = async (env: Record<string, string> = {}): Promise<L
   });
   try {
     const [, url = "", ecrEndpoint = ""] = await ready;
-    return { url, ecrEndpoint, output: () => output, stop: () => stopGroup(child) };
+    return {
+      url,
+      ecrEndpoint,
+      output: () => output,
+      pid: child.pid ?? 0,
+      exited,
+      stop: () => stopGroup(child),
+    };
   } catch (error) {
     await stopGroup(child);
     throw error;
