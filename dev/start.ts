@@ -1,11 +1,18 @@
 /**
  * `npm start`: builds the function, then serves the API on http://127.0.0.1:${PORT:-3000}
- * through serverless-offline (local API Gateway emulation, no stage prefix) against an ECR
- * emulator on loopback with dummy credentials, so nothing leaves the machine.
+ * through serverless-offline (local API Gateway emulation, no stage prefix) against ECR and STS
+ * emulators on loopback with dummy credentials, so nothing leaves the machine. The ECR emulator
+ * holds the policy's registries with a role to that role, as member accounts do: a call for one
+ * must be signed with the credentials the STS emulator issued for it.
  *
- * - `AWS_ENDPOINT_URL_ECR` set: that endpoint is used and no emulator starts; dummy credentials
- *   are added only when the environment has none (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`),
- *   so a run against a real account with a profile keeps working.
+ * - `AWS_ENDPOINT_URL_ECR` set: that endpoint is used and neither emulator starts (STS is AWS's,
+ *   unless `AWS_ENDPOINT_URL_STS` names another); dummy credentials are added only when the
+ *   environment has none (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`), so a run against a real
+ *   account with a profile keeps working.
+ * - `AWS_ENDPOINT_URL_STS` set: that endpoint is used and no STS emulator starts; the ECR
+ *   emulator then takes every call, as it cannot check credentials another STS issued.
+ * - `LOCAL_CALLER_ACCOUNT` (default 123456789012): the account of the caller API Gateway would
+ *   have authenticated, which the policy's `registries` are checked against.
  * - `POLICY_FILE` (relative to the directory `npm start` was run in) replaces the bundled
  *   allowlist.
  * - `AWS_REGION` defaults to eu-west-1.
@@ -33,7 +40,9 @@ import { LaunchError } from "./local-run/launch-error.js";
 import { launchChain, watchLifeline } from "./local-run/lifeline.js";
 import {
   describeService,
+  type LocalEmulators,
   type LocalService,
+  registryRoleChanges,
   startLocalServices,
 } from "./local-run/local-services.js";
 import { childLineFilter, type LogFormat } from "./local-run/log-lines.js";
@@ -48,6 +57,18 @@ const parsePort = (raw: string | undefined): number => {
     throw new LaunchError(`PORT must be a TCP port from 1 to 65535, got '${raw}'.`);
   }
   return port;
+};
+
+const DEFAULT_CALLER_ACCOUNT = "123456789012";
+
+const parseCallerAccount = (raw: string | undefined): string => {
+  if (raw === undefined || raw === "") return DEFAULT_CALLER_ACCOUNT;
+  if (!/^[0-9]{12}$/.test(raw)) {
+    throw new LaunchError(
+      `LOCAL_CALLER_ACCOUNT must be an AWS account id of 12 digits, got '${raw}'.`,
+    );
+  }
+  return raw;
 };
 
 const parseLogFormat = (raw: string | undefined): LogFormat => {
@@ -147,9 +168,11 @@ const printBanner = (
   policy: PolicyInUse,
   check: PolicyCheck,
   logFormat: LogFormat,
+  callerAccount: string,
 ): void => {
   say(`\nAPI listening on ${url} (${services.map(describeService).join(", ")})\n`);
   say(`  Routes:  ${url}/openapi.json`);
+  say(`  Caller:  account ${callerAccount} (LOCAL_CALLER_ACCOUNT to be another)`);
   const summary = check.ok ? `(${check.summary})` : "(broken, see above)";
   const onEdit = policy.bundled ? "rebuilds and restarts" : "restarts";
   say(`  Policy:  ${policy.name} ${summary}; an edit ${onEdit} the function`);
@@ -165,31 +188,40 @@ const printBanner = (
  * so a valid edit rebuilds and restarts, and a broken one, which the build refuses, changes
  * nothing.
  */
-const onPolicyEdit = (policy: PolicyInUse, emulation: Emulation) => async () => {
-  const check = await checkPolicyFile(policy.path);
-  if (policy.bundled && !check.ok) {
-    reportBrokenPolicy(
-      policy,
-      check,
-      "the build refuses it, so the function keeps the policy it has",
-    );
-    return;
-  }
-  if (check.ok) {
-    say(`npm start: ${policy.name} changed (${check.summary}); restarting the function.`);
-  } else {
-    reportBrokenPolicy(
-      policy,
-      check,
-      "restarting the function, which will answer every request with 503 PolicyUnavailable until it is fixed",
-    );
-  }
-  const rebuild = async () => {
-    await build();
+const onPolicyEdit =
+  (policy: PolicyInUse, emulation: Emulation, emulators: LocalEmulators) => async () => {
+    const check = await checkPolicyFile(policy.path);
+    if (policy.bundled && !check.ok) {
+      reportBrokenPolicy(
+        policy,
+        check,
+        "the build refuses it, so the function keeps the policy it has",
+      );
+      return;
+    }
+    if (check.ok) {
+      say(`npm start: ${policy.name} changed (${check.summary}); restarting the function.`);
+      holdRegistryRoles(emulators, check);
+    } else {
+      reportBrokenPolicy(
+        policy,
+        check,
+        "restarting the function, which will answer every request with 503 PolicyUnavailable until it is fixed",
+      );
+    }
+    const rebuild = async () => {
+      await build();
+    };
+    if (await emulation.restart(policy.bundled ? rebuild : undefined)) {
+      say(`npm start: the function runs with the ${check.ok ? "new" : "broken"} policy now.`);
+    }
   };
-  if (await emulation.restart(policy.bundled ? rebuild : undefined)) {
-    say(`npm start: the function runs with the ${check.ok ? "new" : "broken"} policy now.`);
-  }
+
+/** Makes the ECR emulator hold the policy's registries to their roles (see {@link registryRoleChanges}). */
+const holdRegistryRoles = (emulators: LocalEmulators, check: PolicyCheck): void => {
+  if (!check.ok) return;
+  const changes = registryRoleChanges(emulators, check.policy.registries ?? []);
+  if (changes !== undefined) emulators.ecr?.setRegistryRoles(changes);
 };
 
 /** Everything `npm start` runs; resolves with the exit code once it has stopped. */
@@ -197,6 +229,7 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
   const env = process.env;
   const port = parsePort(env["PORT"]);
   const logFormat = parseLogFormat(env["LOG_FORMAT"]);
+  const callerAccount = parseCallerAccount(env["LOCAL_CALLER_ACCOUNT"]);
   const checkpoint = () => {
     if (stopping.aborted) throw new LaunchError("stopped while starting.");
   };
@@ -218,14 +251,20 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
   for (const size of functions) say(`build: ${formatSize(size)}`);
   checkpoint();
 
-  const services = await startLocalServices(env, HOST, ({ emulator }) => {
-    if (emulator !== undefined) teardown.defer(() => emulator.close(), 2_000);
+  const { services, emulators } = await startLocalServices(env, HOST, (emulator) => {
+    teardown.defer(() => emulator.close(), 2_000);
   });
+  holdRegistryRoles(emulators, policyCheck);
   checkpoint();
 
   const privateDir = await mkdtemp(join(tmpdir(), "ecr-cache-rules-"));
   teardown.defer(() => rm(privateDir, { recursive: true, force: true }));
-  const childEnv = childEnvironment(env, services, policy.bundled ? undefined : policy.path);
+  const childEnv = childEnvironment(
+    env,
+    services,
+    policy.bundled ? undefined : policy.path,
+    callerAccount,
+  );
   reportBrokenConfig(childEnv);
   const emulation = new Emulation({
     plugin: await bundleOfflinePlugin(privateDir),
@@ -245,9 +284,9 @@ const run = async (stopping: AbortSignal, stopped: Promise<number>, teardown: Te
   teardown.defer(() => emulation.stop());
   await emulation.start();
 
-  printBanner(frontDoor.url, services, policy, policyCheck, logFormat);
+  printBanner(frontDoor.url, services, policy, policyCheck, logFormat, callerAccount);
 
-  const onEdit = onPolicyEdit(policy, emulation);
+  const onEdit = onPolicyEdit(policy, emulation, emulators);
   const unwatch = await watchPolicyFile(policy.path, () => void onEdit());
   teardown.defer(async () => unwatch());
 

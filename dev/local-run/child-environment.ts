@@ -20,20 +20,28 @@ const LOCAL_DEFAULTS: Readonly<Record<string, string>> = {
 /**
  * The environment of serverless and of the function (serverless-offline hands the whole of it on,
  * `localEnvironment`): the shell's, plus each service's endpoint, a Region, `POLICY_FILE` as the
- * absolute `policyFile` (when one is in use), and credentials. With any emulator running the credentials are dummies, whatever the
- * shell has: an emulator must never see real ones. Otherwise the shell's are kept, and dummies
- * are added only when it has none (no `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`).
+ * absolute `policyFile` (when one is in use), the local caller's account (`SLS_ACCOUNT_ID`, from
+ * which serverless-offline fills in the caller's identity), and credentials. With any emulator
+ * running the credentials are dummies, whatever the shell has: an emulator must never see real
+ * ones. Otherwise the shell's are kept, and dummies are added only when it has none (no
+ * `AWS_ACCESS_KEY_ID`, no `AWS_PROFILE`).
  */
 export const childEnvironment = (
   env: NodeJS.ProcessEnv,
   services: readonly LocalService[],
   policyFile: string | undefined,
+  callerAccount: string,
 ): NodeJS.ProcessEnv => {
   const child: NodeJS.ProcessEnv = { ...env, AWS_REGION: env["AWS_REGION"] || DEFAULT_REGION };
   for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
     if (child[name] === undefined || child[name] === "") child[name] = value;
   }
-  for (const service of services) child[service.endpointVariable] = service.endpoint;
+  for (const service of services) {
+    if (service.endpoint === undefined) delete child[service.endpointVariable];
+    else child[service.endpointVariable] = service.endpoint;
+  }
+  // serverless-offline's requestContext.identity.accountId: the caller the registries are for.
+  child["SLS_ACCOUNT_ID"] = callerAccount;
   const hasOwnCredentials = Boolean(env["AWS_ACCESS_KEY_ID"] || env["AWS_PROFILE"]);
   if (services.some((service) => service.emulator !== undefined) || !hasOwnCredentials) {
     child["AWS_ACCESS_KEY_ID"] = "test";

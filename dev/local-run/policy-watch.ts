@@ -8,9 +8,10 @@ import { type FSWatcher, watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { loadPolicyFile } from "../../src/adapters/policy-file.js";
+import type { UpstreamPolicy } from "../../src/domain/upstream-policy.js";
 
 export type PolicyCheck =
-  | { readonly ok: true; readonly summary: string }
+  | { readonly ok: true; readonly summary: string; readonly policy: UpstreamPolicy }
   | { readonly ok: false; readonly problems: readonly string[] };
 
 /** Loads `path` exactly as the function does at cold start. */
@@ -19,7 +20,7 @@ export const checkPolicyFile = async (path: string): Promise<PolicyCheck> => {
     const policy = await loadPolicyFile(path);
     const registries =
       policy.registries === undefined ? "" : `, ${policy.registries.length} registries`;
-    return { ok: true, summary: `${policy.upstreams.length} upstreams${registries}` };
+    return { ok: true, summary: `${policy.upstreams.length} upstreams${registries}`, policy };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // "<file>: problem; problem": one problem a line, without the file name that heads them.

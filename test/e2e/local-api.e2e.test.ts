@@ -140,8 +140,10 @@ describe("npm start with AWS_ENDPOINT_URL_ECR and POLICY_FILE", () => {
     await emulator.close();
   });
 
-  it("uses the given endpoint and starts no emulator of its own", () => {
+  it("uses the given endpoint and starts no emulator of its own, of STS neither", () => {
     expect(api.ecrEndpoint).toBe(emulator.url);
+    expect(api.stsEmulator).toBeUndefined();
+    expect(api.output()).toContain("STS: AWS (AWS_ENDPOINT_URL_STS unset)");
   });
 
   it("sends ECR the policy's canonical values", async () => {

@@ -13,6 +13,8 @@ export interface LocalApi {
   readonly url: string;
   /** The ECR endpoint it uses: its embedded emulator, or the one it was given. */
   readonly ecrEndpoint: string;
+  /** Its embedded STS emulator's endpoint, when it runs one. */
+  readonly stsEmulator: string | undefined;
   /** Everything it printed so far. */
   readonly output: () => string;
   /** The npm process: the leader of the process group everything it starts runs in. */
@@ -116,10 +118,11 @@ export const startLocalApi = async (
     ).unref();
   });
   try {
-    const [, url = "", ecrEndpoint = ""] = await ready;
+    const [banner = "", url = "", ecrEndpoint = ""] = await ready;
     return {
       url,
       ecrEndpoint,
+      stsEmulator: /\bSTS: emulator at ([^\s),]+)/.exec(banner)?.[1],
       output: () => output,
       pid: child.pid ?? 0,
       exited,

@@ -515,6 +515,143 @@ describe("npm start with an environment the function refuses at cold start", () 
   });
 });
 
+describe("npm start with a policy of several accounts (contract §7)", () => {
+  const ROLE = "arn:aws:iam::123456789012:role/platform/ecr-cache-rules";
+  let api: LocalApi;
+  let policyDir: string;
+  let policyFile: string;
+
+  /** The policy's fixture, plus a registry the local caller may not act on. */
+  const policy = (fixtureText: string) =>
+    `${fixtureText}  - id: "333333333333"\n    callers: ["444444444444"]\n`;
+
+  const emulatorCalls = async (endpoint: string | undefined) => {
+    const response = await fetch(`${endpoint}/__emulator/calls`);
+    return ((await response.json()) as { calls: Array<Record<string, unknown>> }).calls;
+  };
+
+  const create = (registry: string, ecrRepositoryPrefix: string) =>
+    send(api, `/registries/${registry}/cache-rules`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ecrRepositoryPrefix, upstreamRegistryUrl: "public.ecr.aws" }),
+    });
+
+  beforeAll(async () => {
+    policyDir = await mkdtemp(join(tmpdir(), "local-run-accounts-"));
+    policyFile = join(policyDir, "policy.yaml");
+    await writeFile(policyFile, policy(readFileSync(fixture("registries.yaml"), "utf8")));
+    api = await startLocalApi({ POLICY_FILE: policyFile, LOCAL_CALLER_ACCOUNT: undefined });
+  });
+
+  afterAll(async () => {
+    await api.stop();
+    await rm(policyDir, { recursive: true, force: true });
+  });
+
+  it("runs an STS emulator beside the ECR one, and says whom the caller is", () => {
+    expect(api.stsEmulator).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(api.output()).toContain("Caller:  account 123456789012 (LOCAL_CALLER_ACCOUNT");
+  });
+
+  it("acts on a registry with a role under that role, assumed for the request alone", async () => {
+    const answer = await create("123456789012", "with-role");
+
+    expect(answer.status).toBe(201);
+    const assumed = (await emulatorCalls(api.stsEmulator)).filter(
+      (call) => call["roleSessionName"] === answer.headers["x-request-id"],
+    );
+    expect(assumed).toMatchObject([{ action: "AssumeRole", roleArn: ROLE }]);
+    const signed = (await emulatorCalls(api.ecrEndpoint)).filter(
+      (call) => call["operation"] === "CreatePullThroughCacheRule",
+    );
+    expect(signed.at(-1)?.["accessKeyId"]).toBe(assumed[0]?.["issuedAccessKeyId"]);
+  });
+
+  it("acts on a registry without a role with the function's own credentials", async () => {
+    const answer = await create("210987654321", "own-credentials");
+
+    expect(answer.status).toBe(201);
+    const created = (await emulatorCalls(api.ecrEndpoint)).filter(
+      (call) => call["operation"] === "CreatePullThroughCacheRule",
+    );
+    expect(created.at(-1)).toMatchObject({
+      body: { registryId: "210987654321", ecrRepositoryPrefix: "own-credentials" },
+      accessKeyId: "test",
+    });
+  });
+
+  it("refuses the caller a registry whose callers it is not among, before ECR or STS", async () => {
+    const before = (await emulatorCalls(api.ecrEndpoint)).length;
+
+    const answer = await send(api, "/registries/333333333333/cache-rules");
+
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatchObject({ code: "CallerNotAuthorized" });
+    expect(String(answer.body["detail"])).toContain("account 123456789012");
+    expect(await emulatorCalls(api.ecrEndpoint)).toHaveLength(before);
+  });
+
+  // Last: it restarts the function.
+  it("holds a registry to its role no longer once an edit of the policy drops it", async () => {
+    const text = readFileSync(fixture("registries.yaml"), "utf8").replace(
+      /^ {4}roleArn: .*\n/m,
+      "",
+    );
+    await writeFile(policyFile, policy(text));
+    await eventually(() => api.output().includes("the function runs with the new policy"), 20_000);
+    const assumedBefore = (await emulatorCalls(api.stsEmulator)).length;
+
+    const answer = await create("123456789012", "role-dropped");
+
+    expect(answer.status).toBe(201);
+    expect(await emulatorCalls(api.stsEmulator)).toHaveLength(assumedBefore);
+    expect(await (await fetch(`${api.ecrEndpoint}/__emulator/registry-roles`)).json()).toEqual({});
+  });
+});
+
+describe("npm start's local caller", () => {
+  it("is the account LOCAL_CALLER_ACCOUNT names", async () => {
+    const api = await startLocalApi({
+      POLICY_FILE: fixture("registries.yaml"),
+      LOCAL_CALLER_ACCOUNT: "210987654321",
+    });
+    try {
+      const own = await send(api, "/registries/210987654321/cache-rules");
+      const other = await send(api, "/registries/123456789012/cache-rules");
+
+      expect(own.status).toBe(200);
+      expect(other.body).toMatchObject({ status: 403, code: "CallerNotAuthorized" });
+      expect(String(other.body["detail"])).toContain("account 210987654321");
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it("must be an account id: npm start says so and exits 1 before it builds", async () => {
+    const npm = spawn("npm", ["start"], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      env: { ...process.env, LOCAL_CALLER_ACCOUNT: "12345" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    npm.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const [code] = (await once(npm, "exit")) as [number | null];
+
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "npm start: LOCAL_CALLER_ACCOUNT must be an AWS account id of 12 digits, got '12345'.",
+    );
+    expect(output).not.toContain("build:");
+  });
+});
+
 describe("npm start stops everything it started", () => {
   it("when the npm process gets SIGTERM", async () => {
     const api = await startLocalApi();
