@@ -144,7 +144,7 @@ const inventory = async (
   await runChild(script, {
     nodeArgs: ["--import", register],
     env: { ...env, BENCH_LOADED_MODULES_FILE: list },
-    args: [variant.entry, "cold"],
+    args: [variant.entry, "create", "cold"],
   });
   const bundleDir = resolve(variant.entry, "..");
   const urls = new Set((await readFile(list, "utf8")).split("\n").filter((url) => url !== ""));
@@ -200,12 +200,14 @@ const measure = async (settings: Settings): Promise<Measured> => {
   const { child, inventoryRegister } = builds.harness;
   try {
     // Discarded: brings every bundle into the page cache before anything is timed.
-    for (const variant of variants) await runChild(child, { env, args: [variant.entry, "cold"] });
+    for (const variant of variants) {
+      await runChild(child, { env, args: [variant.entry, "create", "cold"] });
+    }
 
     progress(`cold starts: ${settings.coldRounds} rounds × ${variants.length} processes …`);
     for (let round = 0; round < settings.coldRounds; round += 1) {
       for (const variant of rotated(variants, round)) {
-        const run = await runChild(child, { env, args: [variant.entry, "cold"] });
+        const run = await runChild(child, { env, args: [variant.entry, "create", "cold"] });
         samplesOf(variant.id).cold.push(coldOf(run));
       }
       if ((round + 1) % 10 === 0) progress(`  round ${round + 1}/${settings.coldRounds}`);
@@ -218,7 +220,10 @@ const measure = async (settings: Settings): Promise<Measured> => {
     const warmArgs = [String(settings.warmup), String(settings.warmIterations)];
     for (let round = 0; round < settings.warmRounds; round += 1) {
       for (const variant of rotated(variants, round)) {
-        const run = await runChild(child, { env, args: [variant.entry, "warm", ...warmArgs] });
+        const run = await runChild(child, {
+          env,
+          args: [variant.entry, "create", "warm", ...warmArgs],
+        });
         samplesOf(variant.id).warm.push(warmOf(run));
       }
       progress(`  round ${round + 1}/${settings.warmRounds}`);
@@ -277,6 +282,9 @@ const main = async (): Promise<void> => {
   ]);
   const machine = describeMachine();
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  const operations = Object.entries(measured.stub.operations)
+    .map(([operation, count]) => `${operation} ${count}`)
+    .join(", ");
   const output = [
     "",
     `ECR cache-rule service benchmark, ${startedAt.toISOString()}` +
@@ -285,7 +293,8 @@ const main = async (): Promise<void> => {
     `${settings.coldRounds} cold rounds; ${settings.warmRounds} warm rounds of ` +
       `${settings.warmIterations} measured calls after ${settings.warmup} unmeasured; ` +
       `${measured.variants.length} processes per round in rotating order`,
-    `ECR stub answered ${measured.stub.requests} requests over ${measured.stub.connections} connections`,
+    `stub answered ${measured.stub.requests} requests (${operations}) over ` +
+      `${measured.stub.connections} connections`,
     "",
     report.table,
     "",
