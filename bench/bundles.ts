@@ -115,7 +115,7 @@ export const buildAll = async (): Promise<Builds> => {
   );
   const sdkStack = await buildVariant(
     "sdk-stack",
-    "sdk + Middy + Powertools",
+    "sdk-stack",
     "bench/handlers/sdk-stack.ts",
     policyDocument,
   );
