@@ -3,7 +3,8 @@
  * figures is paired: round i of a variant against round i of its reference, which ran a few
  * hundred milliseconds away, and the median of those per-round ratios (or differences) is what a
  * target is checked against. The targets are against sdk-stack (see `targets.ts`); the same
- * figures against sdk-only are printed for reading and never judged.
+ * figures against sdk-only, and the other requests through the service's function, are printed
+ * for reading and never judged.
  * @module
  */
 import type { BundleSizes } from "./bundles.js";
@@ -25,6 +26,13 @@ export const FLOOR = "floor";
 export const SDK_STACK = "sdk-stack";
 /** sdk-stack again, in the same rounds: the noise band every ratio has to clear. */
 export const CONTROL = "sdk-stack-aa";
+/** `GET` of one rule, through the service's bundle. */
+export const READ = "service-read";
+/** `GET` of the registry's rules, through the service's bundle. */
+export const LIST = "service-list";
+/** The create, through the bundle whose policy onboards the registry with a role to assume. */
+export const ROLE = "service-role";
+
 export interface ColdRun {
   /** The round the process ran in: what pairs it with its reference's process. */
   readonly round: number;
@@ -129,18 +137,44 @@ interface Target {
   readonly measure: (id: string, reference: string) => number;
 }
 
+/** One figure of another request next to the plain create's, for reading. */
+interface Reading {
+  readonly metric: string;
+  readonly ratio: (id: string) => number;
+  readonly difference: (id: string) => string;
+}
+
 export interface Report {
   /** The judged comparison: the service (and any `--variant`) against the references. */
   readonly table: string;
+  /** Other requests through the service's function next to the create; empty if none ran. */
+  readonly otherRequestsTable: string;
   readonly verdicts: readonly string[];
   /** The target figures against sdk-only, with sdk-stack's own, for reading only. */
   readonly sdkOnlyFigures: readonly string[];
+  /** The other requests' headline figures against the create, for reading only. */
+  readonly otherRequestFigures: readonly string[];
   readonly missed: number;
 }
 
+/** The other requests, each with the figures its line reports. */
+const OTHER_REQUESTS: readonly {
+  readonly id: string;
+  readonly name: string;
+  readonly metrics: readonly string[];
+}[] = [
+  { id: READ, name: "read", metrics: ["cold start", "bytes loaded to first answer"] },
+  { id: LIST, name: "list", metrics: ["cold start", "bytes loaded to first answer"] },
+  {
+    id: ROLE,
+    name: "assumed role",
+    metrics: ["cold start", "warm CPU per call", "warm p50"],
+  },
+];
+
 /**
  * @param variants every measured variant: the service, sdk-only, sdk-stack, the floor, the A/A
- *   control and any `--variant`
+ *   control, any `--variant`, and the other requests through the service's function
  * @param judged the ids whose targets are checked (the service and any `--variant`)
  */
 export const buildReport = (
@@ -159,6 +193,8 @@ export const buildReport = (
   const pairedDiff = (id: string, key: SeriesKey, reference: string): Spread =>
     spread(pairedByRound(get(id).series[key], get(reference).series[key], (x, y) => x - y));
   const staticBytes = (id: string): number => get(id).variant.sizes?.staticBytes ?? Number.NaN;
+  const loadedBytes = (id: string): number =>
+    get(id).variant.loadedAtFirstAnswer?.bytes ?? Number.NaN;
   const spreadOf = (id: string, key: SeriesKey): Spread =>
     spread([...get(id).series[key].values()]);
   const pooledOf = (id: string, q: number): number =>
@@ -172,7 +208,8 @@ export const buildReport = (
   // -------------------------------------------------------------------------------------------
   // The judged comparison
 
-  const shown = variants;
+  const others = new Set(OTHER_REQUESTS.map((other) => other.id));
+  const shown = variants.filter((v) => !others.has(v.id));
   const compared = shown.filter((v) => ![SDK_STACK, SDK_ONLY, FLOOR].includes(v.id));
   const stack = get(SDK_STACK).variant;
   const timed = (
@@ -328,10 +365,111 @@ export const buildReport = (
       )
     : [];
 
+  // -------------------------------------------------------------------------------------------
+  // Other requests through the same function, against its create
+
+  const otherRequests = OTHER_REQUESTS.filter((other) => has(other.id) && has(SERVICE));
+  const readings: readonly Reading[] = [
+    {
+      metric: "cold start",
+      ratio: (id) => pairedRatio(id, "coldWall", SERVICE).median,
+      difference: (id) => signedMs(pairedDiff(id, "coldWall", SERVICE).median),
+    },
+    {
+      metric: "warm CPU per call",
+      ratio: (id) => pairedRatio(id, "warmCpu", SERVICE).median,
+      difference: (id) => signedMs(pairedDiff(id, "warmCpu", SERVICE).median),
+    },
+    {
+      metric: "warm p50",
+      ratio: (id) => pairedRatio(id, "warmP50", SERVICE).median,
+      difference: (id) => signedMs(pairedDiff(id, "warmP50", SERVICE).median),
+    },
+    {
+      metric: "bytes loaded to first answer",
+      ratio: (id) => loadedBytes(id) / loadedBytes(SERVICE),
+      difference: (id) => signed(loadedBytes(id) - loadedBytes(SERVICE), kb, "KB"),
+    },
+  ];
+  const otherRequestFigures = otherRequests.flatMap((other) =>
+    readings
+      .filter((reading) => other.metrics.includes(reading.metric))
+      .map((reading) =>
+        line(
+          "info",
+          other.name,
+          `${reading.metric} vs create`,
+          ratio(reading.ratio(other.id)),
+          reading.difference(other.id),
+        ),
+      ),
+  );
+
+  const against = [SERVICE, ...otherRequests.map((other) => other.id)];
+  const otherTimed = (
+    metric: string,
+    key: SeriesKey,
+    format: (v: number) => string,
+    unit: string,
+  ): string[] => [
+    metric,
+    ...against.map((id) => triple(spreadOf(id, key), format)),
+    ...otherRequests.map(({ id }) => {
+      const r = pairedRatio(id, key, SERVICE).median;
+      const d = pairedDiff(id, key, SERVICE).median;
+      return Number.isNaN(r) ? "-" : `${ratio(r)} (${signed(d, format, unit)})`;
+    }),
+  ];
+  const otherSized = (
+    metric: string,
+    bytes: (id: string) => number,
+    files: (id: string) => number,
+  ) => [
+    metric,
+    ...against.map((id) => (Number.isNaN(bytes(id)) ? "-" : `${kb(bytes(id))} in ${files(id)}`)),
+    ...otherRequests.map(({ id }) =>
+      Number.isNaN(bytes(id))
+        ? "-"
+        : `${ratio(bytes(id) / bytes(SERVICE))} (${signed(bytes(id) - bytes(SERVICE), kb, "KB")})`,
+    ),
+  ];
+  const otherRequestsTable =
+    otherRequests.length === 0
+      ? ""
+      : renderTable([
+          [
+            "other requests, same function: min / median / max",
+            "create",
+            ...otherRequests.map((other) => other.name),
+            ...otherRequests.map((other) => `${other.name} ÷ create, paired: median (difference)`),
+          ],
+          otherTimed("cold start: spawn → answer (ms)", "coldWall", ms, "ms"),
+          otherTimed("  import alone (ms)", "coldImport", ms, "ms"),
+          otherTimed("  first invocation (ms)", "coldFirstInvoke", ms, "ms"),
+          otherTimed("  CPU to first answer (ms)", "coldCpu", ms, "ms"),
+          otherTimed("  peak RSS at first answer (MiB)", "coldRss", mib, "MiB"),
+          otherTimed("warm p50 (ms)", "warmP50", ms, "ms"),
+          otherTimed("warm p99 (ms)", "warmP99", ms, "ms"),
+          otherTimed("warm CPU per call (ms)", "warmCpu", ms, "ms"),
+          otherTimed("peak RSS after warm loop (MiB)", "warmRss", mib, "MiB"),
+          otherSized(
+            "bytes loaded at start, static (KB)",
+            staticBytes,
+            (id) => get(id).variant.sizes?.staticFiles ?? 0,
+          ),
+          otherSized(
+            "bytes loaded to first answer (KB)",
+            loadedBytes,
+            (id) => get(id).variant.loadedAtFirstAnswer?.files ?? 0,
+          ),
+        ]);
+
   return {
     table,
+    otherRequestsTable,
     verdicts,
     sdkOnlyFigures,
+    otherRequestFigures,
     missed: verdicts.filter((verdict) => verdict.startsWith("FAIL")).length,
   };
 };

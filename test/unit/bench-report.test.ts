@@ -6,7 +6,10 @@ import {
   CONTROL,
   type ColdRun,
   FLOOR,
+  LIST,
   type MeasuredVariant,
+  READ,
+  ROLE,
   SDK_ONLY,
   SDK_STACK,
   SERVICE,
@@ -93,6 +96,25 @@ describe("benchmark report", () => {
     expect(report.missed).toBe(1);
   });
 
+  it("pairs by round number, so a variant measured in fewer rounds meets its own rounds", () => {
+    // The service's CPU per call drifts from round to round; the assumed-role create ran warm in
+    // rounds 1 and 3 only, at twice the service's figure there. Paired by position it would
+    // meet rounds 0 and 1 and read 4×.
+    const service = variant(
+      SERVICE,
+      [100, 100, 100, 100],
+      [warm(1, 1), warm(2, 2), warm(3, 3), warm(4, 4)],
+      240_000,
+    );
+    const role = variant(ROLE, [100, 100, 100, 100], [warm(4, 4), warm(8, 8)], 240_000, {
+      warmRounds: [1, 3],
+    });
+    const report = buildReport([service, role, ...references], [SERVICE]);
+    expect(lineOf(report.otherRequestFigures, "warm CPU per call vs create")).toMatch(
+      /2\.000×.*\(\+3\.000 ms\)/,
+    );
+  });
+
   it("checks warm p50 as a paired difference in milliseconds", () => {
     const within = variant(SERVICE, [100, 200, 100], [warm(1.03125, 1), warm(2.03125, 2)], 220_000);
     const beyond = variant(SERVICE, [100, 200, 100], [warm(1.0625, 1), warm(2.0625, 2)], 220_000);
@@ -136,5 +158,44 @@ describe("benchmark report", () => {
     expect(lineOf(report.sdkOnlyFigures, "bytes loaded at start vs sdk-only")).toContain("1.144×");
     expect(report.sdkOnlyFigures.every((line) => line.startsWith("info"))).toBe(true);
     expect(report.missed).toBe(0);
+  });
+
+  it("gives the read, list and assumed-role figures against the create, never judged", () => {
+    const service = variant(SERVICE, [200, 200, 200], [warm(1, 1), warm(1, 1)], 300_000, {
+      loadedBytes: 310_000,
+    });
+    const read = variant(READ, [190, 210, 190], [], 300_000, { loadedBytes: 305_000 });
+    const list = variant(LIST, [220, 220, 220], [], 300_000, { loadedBytes: 306_000 });
+    // Far slower than any target would allow: these are readings, not verdicts.
+    const role = variant(ROLE, [260, 250, 240], [warm(2.5, 2)], 300_100, {
+      loadedBytes: 335_000,
+    });
+    const report = buildReport([service, read, list, role, ...references], [SERVICE]);
+    expect(lineOf(report.otherRequestFigures, "read:")).toMatch(
+      /cold start vs create.*0\.950×.*\(-10\.0 ms\)/,
+    );
+    expect(
+      report.otherRequestFigures.find(
+        (line) => line.startsWith("info  list:") && line.includes("bytes loaded"),
+      ),
+    ).toMatch(/0\.987×.*\(-4\.0 KB\)/);
+    const roleLines = report.otherRequestFigures.filter((line) => line.includes("assumed role:"));
+    expect(roleLines).toHaveLength(3);
+    for (const metric of ["cold start vs", "warm CPU per call vs", "warm p50 vs"]) {
+      expect(lineOf(roleLines, metric)).toBeDefined();
+    }
+    expect(lineOf(roleLines, "cold start")).toMatch(/1\.250×.*\(\+50\.0 ms\)/);
+    expect(lineOf(roleLines, "warm p50")).toMatch(/2\.500×.*\(\+1\.500 ms\)/);
+    expect(report.otherRequestsTable).toContain("assumed role ÷ create");
+    expect(report.otherRequestFigures.every((line) => line.startsWith("info"))).toBe(true);
+    // The service's own misses, and not one more.
+    expect(report.missed).toBe(buildReport([service, ...references], [SERVICE]).missed);
+  });
+
+  it("gives no other-request table or figures when none of them ran", () => {
+    const service = variant(SERVICE, [100, 200, 100], [warm(1, 1), warm(2, 2)], 220_000);
+    const report = buildReport([service, ...references], [SERVICE]);
+    expect(report.otherRequestsTable).toBe("");
+    expect(report.otherRequestFigures).toEqual([]);
   });
 });
