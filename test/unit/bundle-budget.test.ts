@@ -148,8 +148,10 @@ afterAll(async () => {
 });
 
 describe("the create path's bundle budget at a one-account cold start", () => {
-  it("is the route the route table dispatches POST .../cache-rules to", () => {
-    expect(findRoute("POST", CREATE_RESOURCE)?.operationId).toBe("createCacheRule");
+  it("measures the module the route table's load() imports for POST .../cache-rules", async () => {
+    const loaded = await findRoute("POST", CREATE_RESOURCE)?.load();
+    const createRoute = await import("../../src/http/routes/create-cache-rule.js");
+    expect(loaded).toBe(createRoute.route);
   });
 
   it(`loads at most ${BYTES_AT_START_LIMIT}× the bytes sdk-stack loads at start`, () => {
