@@ -10,7 +10,7 @@
  */
 import { writeSync } from "node:fs";
 import { wholeNumber } from "./args.js";
-import { createRuleEvent, lambdaContext } from "./event.js";
+import { createRuleEvent, lambdaContext, SCENARIOS } from "./event.js";
 import { type Invoke, loadHandler } from "./invoke.js";
 import { type AbReport, REPORT_FD } from "./protocol.js";
 
@@ -24,7 +24,7 @@ const main = async (): Promise<void> => {
   const blockSize = wholeNumber(blockSizeArg, "blockSize");
 
   const handlers: Invoke[] = [];
-  for (const bundle of bundles) handlers.push(await loadHandler(bundle));
+  for (const bundle of bundles) handlers.push(await loadHandler(bundle, SCENARIOS.create.status));
   for (let i = 0; i < warmup; i += 1) {
     for (const [index, handler] of handlers.entries()) {
       await handler(createRuleEvent(`warmup-${index}-${i}`), lambdaContext(`warmup-${index}-${i}`));

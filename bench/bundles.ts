@@ -1,7 +1,7 @@
 /**
- * Builds what the benchmark runs: the service exactly as `npm run build` ships it, the SDK-only
- * and floor handlers with the very same esbuild options, and the harness itself; and measures
- * each bundle's bytes.
+ * Builds what the benchmark runs: the service exactly as `npm run build` ships it (and once more
+ * with a policy that onboards the benchmark's registry with a role), the reference handlers with
+ * the very same esbuild options, and the harness itself; and measures each bundle's bytes.
  * @module
  */
 import { readdir, readFile, rm } from "node:fs/promises";
@@ -24,6 +24,9 @@ const HARNESS_DIR = join(RESULTS_DIR, "harness");
 /** The one function of the service; `serverless.yml` deploys it from `dist/<name>/`. */
 const SERVICE_FUNCTION = "api";
 
+/** The shipped upstreams, and the benchmark's registry onboarded with a role to assume. */
+const ROLE_POLICY = "bench/policies/assumed-role.yaml";
+
 export interface BuiltBundle {
   readonly id: string;
   readonly label: string;
@@ -39,19 +42,22 @@ export interface Harness {
 }
 
 /**
- * The service through the build script's own `build()` (same options, same inlined policy, same
- * input checks) into `bench/results/bundles/service`: `dist/` belongs to whoever runs
- * `npm run build` in this tree at the same time. The bundle bytes are the same.
+ * The service through the build script's own `build()` (same options, same input checks, the
+ * policy inlined: the shipped one unless `policyFile` names another) into
+ * `bench/results/bundles/<id>`: `dist/` belongs to whoever runs `npm run build` in this tree at
+ * the same time. With the shipped policy the bundle bytes are the same.
  */
-const buildService = async (): Promise<BuiltBundle> => {
-  const outdir = join(BUNDLES_DIR, "service");
-  const result = await buildFunctions({ outdir });
-  for (const size of result.functions) console.error(`  ${formatSize(size)}`);
-  return {
-    id: "service",
-    label: "service",
-    entry: join(outdir, SERVICE_FUNCTION, "index.mjs"),
-  };
+const buildService = async (
+  id: string,
+  label: string,
+  policyFile?: string,
+): Promise<BuiltBundle> => {
+  const outdir = join(BUNDLES_DIR, id);
+  const result = await buildFunctions(
+    policyFile === undefined ? { outdir } : { outdir, policyFile: resolve(ROOT, policyFile) },
+  );
+  for (const size of result.functions) console.error(`  ${id}: ${formatSize(size)}`);
+  return { id, label, entry: join(outdir, SERVICE_FUNCTION, "index.mjs") };
 };
 
 /** A benchmark handler with the deployable bundle's esbuild options, unchanged. */
@@ -97,6 +103,8 @@ const buildHarness = async (): Promise<Harness> => {
 
 export interface Builds {
   readonly service: BuiltBundle;
+  /** The service with {@link ROLE_POLICY}: every request for its registry assumes a role. */
+  readonly serviceRole: BuiltBundle;
   readonly sdkOnly: BuiltBundle;
   readonly sdkStack: BuiltBundle;
   readonly floor: BuiltBundle;
@@ -106,7 +114,8 @@ export interface Builds {
 export const buildAll = async (): Promise<Builds> => {
   const policyDocument = await bundledPolicyDocument(resolve(ROOT, DEFAULT_POLICY));
   // One after another: the machine has two cores and esbuild uses both.
-  const service = await buildService();
+  const service = await buildService("service", "service");
+  const serviceRole = await buildService("service-role", "service, assumed role", ROLE_POLICY);
   const sdkOnly = await buildVariant(
     "sdk-only",
     "sdk-only",
@@ -115,13 +124,13 @@ export const buildAll = async (): Promise<Builds> => {
   );
   const sdkStack = await buildVariant(
     "sdk-stack",
-    "sdk + Middy + Powertools",
+    "sdk-stack",
     "bench/handlers/sdk-stack.ts",
     policyDocument,
   );
   const floor = await buildVariant("floor", "floor", "bench/handlers/floor.ts", policyDocument);
   const harness = await buildHarness();
-  return { service, sdkOnly, sdkStack, floor, harness };
+  return { service, serviceRole, sdkOnly, sdkStack, floor, harness };
 };
 
 export interface BundleSizes {

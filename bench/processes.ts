@@ -1,6 +1,6 @@
 /**
- * The processes a benchmark runs: the loopback ECR stub, and children started with the
- * environment Lambda would give the function. Shared by `run.ts` and `ab.ts`.
+ * The processes a benchmark runs: the loopback ECR and STS stub, and children started with the
+ * environment Lambda would give the function. Shared by `run.ts`, `ab.ts` and `profile.ts`.
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -10,15 +10,20 @@ import type { ChildReport } from "./protocol.js";
 export interface StubCounts {
   readonly requests: number;
   readonly connections: number;
+  /** Requests by ECR or STS operation; `refused` counts what the stub would not answer. */
+  readonly operations: Readonly<Record<string, number>>;
 }
 
 export interface EcrStub {
   readonly url: string;
-  /** Stops the stub and returns how many requests it answered over how many connections. */
+  /** Stops the stub; returns how many requests it answered, by operation, on how many connections. */
   stop(): Promise<StubCounts>;
 }
 
-/** The stub runs in its own process, so its CPU never counts against the child or this loop. */
+/**
+ * Starts `ecr-stub`, which serves ECR and STS on one loopback port. It runs in its own process,
+ * so its CPU never counts against the child or this loop.
+ */
 export const startEcrStub = (script: string): Promise<EcrStub> =>
   new Promise((resolvePromise, reject) => {
     const stub = spawn(process.execPath, [script], { stdio: ["pipe", "pipe", "inherit"] });
@@ -31,7 +36,7 @@ export const startEcrStub = (script: string): Promise<EcrStub> =>
       new Promise((resolveCounts, rejectCounts) => {
         onLine = (line) => resolveCounts(JSON.parse(line));
         // "close" comes after stdout has been read to its end, so the counts arrive first.
-        stub.once("close", () => rejectCounts(new Error("ECR stub exited without its counts")));
+        stub.once("close", () => rejectCounts(new Error("the stub exited without its counts")));
         stub.stdin.end();
       });
     stub.stdout.setEncoding("utf8");
@@ -45,22 +50,24 @@ export const startEcrStub = (script: string): Promise<EcrStub> =>
       }
     });
     stub.once("error", reject);
-    stub.once("exit", (code) => reject(new Error(`ECR stub exited early (${code})`)));
+    stub.once("exit", (code) => reject(new Error(`the stub exited early (${code})`)));
   });
 
 /**
- * What Lambda gives the function, plus the local endpoint. HOME is an empty directory: no
- * shared config or credentials file from this machine may steer the SDK, as none exists in
- * Lambda. stdout (the audit lines) goes to /dev/null; see BENCHMARKS.md.
+ * What Lambda gives the function, plus the local endpoints (ECR and STS: the same stub). HOME is
+ * an empty directory: no shared config or credentials file from this machine may steer the SDK,
+ * as none exists in Lambda. stdout (the audit lines) goes to /dev/null; see BENCHMARKS.md.
  */
-export const childEnvironment = (ecrUrl: string, home: string): NodeJS.ProcessEnv => ({
+export const childEnvironment = (stubUrl: string, home: string): NodeJS.ProcessEnv => ({
   PATH: process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
   HOME: home,
   TZ: ":UTC",
   LANG: "en_US.UTF-8",
   AWS_REGION: "eu-west-1",
   AWS_DEFAULT_REGION: "eu-west-1",
-  AWS_ENDPOINT_URL_ECR: ecrUrl,
+  AWS_ENDPOINT_URL_ECR: stubUrl,
+  // Only a policy that onboards a role makes the service call STS (the assumed-role bundle).
+  AWS_ENDPOINT_URL_STS: stubUrl,
   AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
   AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
   AWS_SESSION_TOKEN: "bench-session-token",

@@ -166,8 +166,8 @@ const main = async (): Promise<void> => {
   try {
     const env = childEnvironment(stub.url, home);
     for (const [mode, args] of [
-      ["cold", [entry, "cold"]],
-      ["warm", [entry, "warm", "3000", String(warm)]],
+      ["cold", [entry, "create", "cold"]],
+      ["warm", [entry, "create", "warm", "3000", String(warm)]],
     ] as const) {
       const dir = join(outDir, mode);
       await runChild(builds.harness.child, {

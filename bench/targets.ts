@@ -1,0 +1,21 @@
+/**
+ * The benchmark's targets: the service against sdk-stack (the SDK call plus the Middy, Powertools
+ * Logger and audit line any implementation of the contract carries), as medians of paired
+ * per-round ratios, or a difference for warm p50. `report.ts` judges them; the bytes limit is
+ * also the budget `test/unit/bundle-budget.test.ts` holds the create path to, so the benchmark
+ * and `npm test` can never ask for different figures.
+ * @module
+ */
+
+/** Cold start, spawn → first answer: at most this × sdk-stack's. */
+export const COLD_START_LIMIT = 1.05;
+/** Bytes loaded at start (the static import closure): at most this × sdk-stack's. */
+export const BYTES_AT_START_LIMIT = 1.12;
+/** Warm CPU per call: at most this × sdk-stack's. */
+export const WARM_CPU_LIMIT = 1.08;
+/** Warm p50: at most sdk-stack's plus this many milliseconds. */
+export const WARM_P50_EXTRA_MS = 0.05;
+/** Warm p99: at most this × sdk-stack's. */
+export const WARM_P99_LIMIT = 1.1;
+/** Peak RSS after the warm loop: at most this × sdk-stack's. */
+export const PEAK_RSS_LIMIT = 1.05;
