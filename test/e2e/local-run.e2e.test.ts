@@ -88,6 +88,24 @@ const eventually = async (predicate: () => boolean, timeoutMs = 5_000): Promise<
   return true;
 };
 
+/** Runs `npm start` with `env` added to this process's environment, for a launch that must fail. */
+const npmStartUntilExit = async (env: Record<string, string>) => {
+  const npm = spawn("npm", ["start"], {
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  npm.stdout.on("data", collect);
+  npm.stderr.on("data", collect);
+  const [code] = (await once(npm, "exit")) as [number | null];
+  return { code, output, pid: npm.pid ?? 0 };
+};
+
 const accessControlHeaders = (headers: IncomingHttpHeaders): string[] =>
   Object.keys(headers).filter((name) => name.toLowerCase().startsWith("access-control-"));
 
@@ -629,20 +647,7 @@ describe("npm start's local caller", () => {
   });
 
   it("must be an account id: npm start says so and exits 1 before it builds", async () => {
-    const npm = spawn("npm", ["start"], {
-      cwd: fileURLToPath(new URL("../..", import.meta.url)),
-      env: { ...process.env, LOCAL_CALLER_ACCOUNT: "12345" },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    npm.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    npm.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const [code] = (await once(npm, "exit")) as [number | null];
+    const { code, output } = await npmStartUntilExit({ LOCAL_CALLER_ACCOUNT: "12345" });
 
     expect(code).toBe(1);
     expect(output).toContain(
@@ -700,26 +705,13 @@ describe("npm start stops everything it started", () => {
     const address = taken.address();
     const port = typeof address === "object" && address !== null ? address.port : 0;
 
-    const npm = spawn("npm", ["start"], {
-      cwd: fileURLToPath(new URL("../..", import.meta.url)),
-      env: { ...process.env, PORT: String(port) },
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    npm.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    npm.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const [code] = (await once(npm, "exit")) as [number | null];
+    const { code, output, pid } = await npmStartUntilExit({ PORT: String(port) });
 
     taken.close();
     expect(code).toBe(1);
     expect(output).toMatch(
       /npm start: Port \d+ on 127\.0\.0\.1 is in use; set PORT to another one\./,
     );
-    expect(await groupGone(npm.pid ?? 0)).toBe(true);
+    expect(await groupGone(pid)).toBe(true);
   });
 });
