@@ -11,6 +11,13 @@
 export const COLD_START_LIMIT = 1.05;
 /** Bytes loaded at start (the static import closure): at most this × sdk-stack's. */
 export const BYTES_AT_START_LIMIT = 1.12;
+/**
+ * What `npm test` holds the create path to, to its first answer (the entry's closure and the
+ * create route's chunks), while {@link BYTES_AT_START_LIMIT} is missed on that figure: today's
+ * 1.260× and a little room, so that no change can add to it unnoticed. Not a target; lower it
+ * as the path gets lighter. BENCHMARKS.md says why 1.12× is out of reach there.
+ */
+export const CREATE_PATH_BYTES_CEILING = 1.27;
 /** Warm CPU per call: at most this × sdk-stack's. */
 export const WARM_CPU_LIMIT = 1.08;
 /** Warm p50: at most sdk-stack's plus this many milliseconds. */
