@@ -11,6 +11,12 @@ import { auditLog } from "../http/audit-middleware.js";
 import { makeDispatcher } from "../http/dispatch.js";
 import { problemErrors } from "../http/error-middleware.js";
 import { logger } from "../logger.js";
+// What every route's module builds on (defineRoute, the request schemas with zod, the answer
+// helpers) loads with the function; only each route's own code waits for its first request.
+// Left to the first request too, it would be loaded there in a second round of imports, which
+// made the create path's cold start 2 to 6 % slower (BENCHMARKS.md).
+import "../http/responses.js";
+import "../http/route.js";
 
 /** What the function is built from: everything a test may replace. */
 export interface Dependencies {
