@@ -170,16 +170,21 @@ const printBanner = (
   logFormat: LogFormat,
   callerAccount: string,
 ): void => {
-  say(`\nAPI listening on ${url} (${services.map(describeService).join(", ")})\n`);
-  say(`  Routes:  ${url}/openapi.json`);
-  say(`  Caller:  account ${callerAccount} (LOCAL_CALLER_ACCOUNT to be another)`);
   const summary = check.ok ? `(${check.summary})` : "(broken, see above)";
   const onEdit = policy.bundled ? "rebuilds and restarts" : "restarts";
-  say(`  Policy:  ${policy.name} ${summary}; an edit ${onEdit} the function`);
   const other = logFormat === "json" ? "pretty" : "json";
-  say(`  Logs:    ${logFormat} (LOG_FORMAT=${other} for the other)`);
-  say("  Not emulated: AWS_IAM authorization, the resource policy, stage throttling");
-  say("  Ctrl-C stops.\n");
+  // One write, so whoever reads the first line has the rest too.
+  say(
+    [
+      `\nAPI listening on ${url} (${services.map(describeService).join(", ")})\n`,
+      `  Routes:  ${url}/openapi.json`,
+      `  Caller:  account ${callerAccount} (LOCAL_CALLER_ACCOUNT to be another)`,
+      `  Policy:  ${policy.name} ${summary}; an edit ${onEdit} the function`,
+      `  Logs:    ${logFormat} (LOG_FORMAT=${other} for the other)`,
+      "  Not emulated: AWS_IAM authorization, the resource policy, stage throttling",
+      "  Ctrl-C stops.\n",
+    ].join("\n"),
+  );
 };
 
 /**

@@ -217,7 +217,10 @@ describe("npm start, against a policy it watches", () => {
       const urls = [...new Set(printed.match(/https?:\/\/[^\s)'",]+/g) ?? [])];
 
       const apiUrls = urls.filter((url) => url.startsWith(api.url));
-      expect(urls.filter((url) => !url.startsWith(api.url) && url !== api.ecrEndpoint)).toEqual([]);
+      const emulators = [api.ecrEndpoint, api.stsEmulator];
+      expect(urls.filter((url) => !url.startsWith(api.url) && !emulators.includes(url))).toEqual(
+        [],
+      );
       for (const url of apiUrls.filter((url) => url !== api.url)) {
         expect((await fetch(url)).status, url).toBe(200);
       }
@@ -312,10 +315,13 @@ describe("npm start, against a policy it watches", () => {
     });
 
     it.runIf(process.platform === "linux")(
-      "listens on no TCP port but the API's and the ECR emulator's: no Lambda invoke port",
+      "listens on no TCP port but the API's and the ECR and STS emulators': no Lambda invoke port",
       () => {
+        expect(api.stsEmulator).toBeDefined();
         expect(listeningPorts(api.pid)).toEqual(
-          [portOf(api.url), portOf(api.ecrEndpoint)].sort((a, b) => a - b),
+          [portOf(api.url), portOf(api.ecrEndpoint), portOf(api.stsEmulator ?? "")].sort(
+            (a, b) => a - b,
+          ),
         );
       },
     );
