@@ -6,7 +6,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { ControlRequestError } from "./control.js";
+import { ControlRequestError, parseControlBody } from "./control.js";
+import type { FaultAction, FaultQueue } from "./faults.js";
 
 /** The path prefix of every control endpoint. */
 export const CONTROL_PREFIX = "/__emulator/";
@@ -72,7 +73,7 @@ const sendControl = (res: ServerResponse, { status, body }: ControlAnswer): void
  * Answers a request under {@link CONTROL_PREFIX} from `routes`, keyed `"METHOD name"` (exact) or
  * `"METHOD name/*"` (any path below `name/`); anything else is 404.
  */
-export const answerControl = async (
+const answerControl = async (
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
@@ -99,13 +100,85 @@ export const answerControl = async (
   }
 };
 
+/**
+ * The control routes every emulator has: faults (`POST`, `DELETE faults`), the calls log
+ * (`GET`, `DELETE calls`) and `POST reset`.
+ */
+export const faultAndCallRoutes = (
+  faults: FaultQueue,
+  calls: unknown[],
+  reset: () => void,
+): Record<string, ControlRoute> => ({
+  "POST faults": (raw) => {
+    faults.add(parseControlBody(raw));
+    return { status: 204 };
+  },
+  "DELETE faults": () => {
+    faults.clear();
+    return { status: 204 };
+  },
+  "GET calls": () => ({ status: 200, body: { calls } }),
+  "DELETE calls": () => {
+    calls.length = 0;
+    return { status: 204 };
+  },
+  "POST reset": () => {
+    reset();
+    return { status: 204 };
+  },
+});
+
+/** How an emulator writes the two faults whose answer is in its service's own format. */
+export interface FaultAnswers {
+  /** An error answer; `headers` holds the fault's `Retry-After`, if it has one. */
+  readonly error: (
+    fault: Extract<FaultAction, { kind: "error" }>,
+    headers: Readonly<Record<string, string>>,
+  ) => void;
+  readonly literal: (fault: Extract<FaultAction, { kind: "literal" }>) => void;
+}
+
+/** Answers a request with an injected fault instead of running the operation. */
+export const answerFault = (
+  fault: FaultAction,
+  req: IncomingMessage,
+  res: ServerResponse,
+  answers: FaultAnswers,
+): void => {
+  switch (fault.kind) {
+    case "error":
+      answers.error(
+        fault,
+        fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) },
+      );
+      return;
+    case "literal":
+      answers.literal(fault);
+      return;
+    case "non-json":
+      send(res, fault.status, { "Content-Type": "text/html" }, "<html>Bad Gateway</html>");
+      return;
+    case "reset":
+      req.socket.resetAndDestroy();
+      return;
+    case "hang":
+      // Deliberately never answered; close() destroys the socket if the client does not.
+      return;
+  }
+};
+
 /** What {@link listen} needs to know about the emulator it serves. */
 export interface ListenOptions {
   readonly host: string;
   readonly port: number;
   /** The emulator's name in error messages, e.g. "ECR emulator". */
   readonly name: string;
-  /** Answers one request whose body has been read whole (at most 1 MiB; larger is 413). */
+  /** The control routes under {@link CONTROL_PREFIX}, as {@link answerControl} reads them. */
+  readonly controlRoutes: Readonly<Record<string, ControlRoute>>;
+  /**
+   * Answers one request to the emulated service (any path outside {@link CONTROL_PREFIX}),
+   * whose body has been read whole (at most 1 MiB; larger is 413).
+   */
   readonly handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>;
   /** Answers when `handle` throws before it has answered, in the emulated service's format. */
   readonly fail: (res: ServerResponse, error: unknown) => void;
@@ -138,7 +211,12 @@ export const listen = async (options: ListenOptions): Promise<ListeningServer> =
       }
       return;
     }
-    await options.handle(req, res, body);
+    const path = new URL(req.url ?? "/", "http://emulator").pathname;
+    if (path.startsWith(CONTROL_PREFIX)) {
+      await answerControl(req, res, path, body.toString("utf8"), options.controlRoutes);
+    } else {
+      await options.handle(req, res, body);
+    }
   };
   const server = createServer((req, res) => {
     handleRequest(req, res).catch((error: unknown) => {

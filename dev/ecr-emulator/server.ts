@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { checkSignedByRole } from "./authorization.js";
 import { parseControlBody } from "./control.js";
 import type { CredentialLookup } from "./credential-lookup.js";
-import { type FaultAction, type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
-import { answerControl, CONTROL_PREFIX, headerValue, listen, send } from "./http.js";
+import { type FaultProfile, FaultQueue, type FaultSpec } from "./faults.js";
+import { answerFault, faultAndCallRoutes, headerValue, listen, send } from "./http.js";
 import { RegistryRoles } from "./registry-roles.js";
 import {
   ECR_OPERATIONS,
@@ -15,7 +15,7 @@ import {
   type SeedRule,
 } from "./rules.js";
 import { claimedAccessKeyId } from "./sigv4.js";
-import { EcrError, isJsonObject } from "./validation.js";
+import { EcrError, emulatorAccountId, isJsonObject } from "./validation.js";
 import { type ValidationOutcome, ValidationOutcomes } from "./validation-outcomes.js";
 
 /** Where the emulator listens and which registry it treats as the caller's own. */
@@ -105,7 +105,6 @@ export interface EcrEmulator {
 
 const TARGET_PREFIX = "AmazonEC2ContainerRegistry_V20150921.";
 const AMZ_JSON = "application/x-amz-json-1.1";
-const ACCOUNT_ID = /^[0-9]{12}$/;
 
 const ECR_FAULTS: FaultProfile = {
   service: "ECR",
@@ -120,13 +119,23 @@ const ECR_FAULTS: FaultProfile = {
   jsonBodies: true,
 };
 
-const sendEcr = (res: ServerResponse, requestId: string, status: number, body: unknown): void =>
+/** An answer in ECR's content type with its request id: `text` byte for byte. */
+const sendEcrText = (
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  text: string,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): void =>
   send(
     res,
     status,
-    { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId },
-    JSON.stringify(body),
+    { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId, ...extraHeaders },
+    text,
   );
+
+const sendEcr = (res: ServerResponse, requestId: string, status: number, body: unknown): void =>
+  sendEcrText(res, requestId, status, JSON.stringify(body));
 
 const sendEcrError = (
   res: ServerResponse,
@@ -136,12 +145,7 @@ const sendEcrError = (
   message: string,
   extraHeaders: Readonly<Record<string, string>> = {},
 ): void =>
-  send(
-    res,
-    status,
-    { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId, ...extraHeaders },
-    JSON.stringify({ __type: type, message }),
-  );
+  sendEcrText(res, requestId, status, JSON.stringify({ __type: type, message }), extraHeaders);
 
 /**
  * Starts a local Amazon ECR emulator speaking AWS JSON 1.1, enough of it for the pull through
@@ -151,10 +155,7 @@ const sendEcrError = (
  */
 export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promise<EcrEmulator> => {
   const host = options.host ?? "127.0.0.1";
-  const accountId = options.accountId ?? "123456789012";
-  if (!ACCOUNT_ID.test(accountId)) {
-    throw new RangeError(`accountId must be 12 digits, got '${accountId}'.`);
-  }
+  const accountId = emulatorAccountId(options.accountId);
 
   const roles = new RegistryRoles(options.registryRoles ?? {});
   const outcomes = new ValidationOutcomes(isRulePrefix);
@@ -167,43 +168,6 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
     outcomes.clear();
     roles.reset();
     calls.length = 0;
-  };
-
-  const applyFault = (
-    fault: FaultAction,
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-  ): void => {
-    switch (fault.kind) {
-      case "error":
-        sendEcrError(
-          res,
-          requestId,
-          fault.status,
-          fault.errorType,
-          fault.message,
-          fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) },
-        );
-        return;
-      case "literal":
-        send(
-          res,
-          fault.status,
-          { "Content-Type": AMZ_JSON, "x-amzn-RequestId": requestId },
-          fault.body,
-        );
-        return;
-      case "non-json":
-        send(res, fault.status, { "Content-Type": "text/html" }, "<html>Bad Gateway</html>");
-        return;
-      case "reset":
-        req.socket.resetAndDestroy();
-        return;
-      case "hang":
-        // Deliberately never answered; close() destroys the socket if the client does not.
-        return;
-    }
   };
 
   const handleEcr = async (
@@ -234,7 +198,11 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
 
     const fault = faults.take(operation);
     if (fault !== undefined) {
-      applyFault(fault, req, res, requestId);
+      answerFault(fault, req, res, {
+        error: ({ status, errorType, message }, headers) =>
+          sendEcrError(res, requestId, status, errorType, message, headers),
+        literal: ({ status, body }) => sendEcrText(res, requestId, status, body),
+      });
       return;
     }
     if (req.method !== "POST") {
@@ -283,28 +251,14 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
       }
       sendEcr(res, requestId, 200, rules.execute(operation, body));
     } catch (error) {
-      if (error instanceof EcrError) {
-        sendEcrError(res, requestId, error.status, error.type, error.message);
-      } else {
-        sendEcrError(res, requestId, 500, "ServerException", String(error));
-      }
+      // Anything else is answered by listen()'s fail: 500 ServerException.
+      if (!(error instanceof EcrError)) throw error;
+      sendEcrError(res, requestId, error.status, error.type, error.message);
     }
   };
 
   const controlRoutes = {
-    "POST faults": (raw: string) => {
-      faults.add(parseControlBody(raw));
-      return { status: 204 };
-    },
-    "DELETE faults": () => {
-      faults.clear();
-      return { status: 204 };
-    },
-    "GET calls": () => ({ status: 200, body: { calls } }),
-    "DELETE calls": () => {
-      calls.length = 0;
-      return { status: 204 };
-    },
+    ...faultAndCallRoutes(faults, calls, reset),
     "POST rules": (raw: string) => ({ status: 201, body: rules.seed(parseControlBody(raw)) }),
     "POST validation": (raw: string) => {
       outcomes.set(parseControlBody(raw));
@@ -323,24 +277,14 @@ export const startEcrEmulator = async (options: EcrEmulatorOptions = {}): Promis
       roles.clear();
       return { status: 204 };
     },
-    "POST reset": () => {
-      reset();
-      return { status: 204 };
-    },
   };
 
   const server = await listen({
     host,
     port: options.port ?? 0,
     name: "ECR emulator",
-    handle: async (req, res, body) => {
-      const path = new URL(req.url ?? "/", "http://emulator").pathname;
-      if (path.startsWith(CONTROL_PREFIX)) {
-        await answerControl(req, res, path, body.toString("utf8"), controlRoutes);
-      } else {
-        await handleEcr(req, res, body);
-      }
-    },
+    controlRoutes,
+    handle: handleEcr,
     fail: (res, error) => sendEcrError(res, randomUUID(), 500, "ServerException", String(error)),
   });
 

@@ -20,6 +20,17 @@ export class EcrError extends Error {
 /** An IAM role ARN, path allowed; the first group is the role's account. */
 export const IAM_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/[\w+=,.@/-]+$/;
 
+/**
+ * An emulator's own account id (default `123456789012`): 12 digits, as AWS gives them; anything
+ * else is a mistake in the caller's options, refused with a `RangeError`.
+ */
+export const emulatorAccountId = (accountId = "123456789012"): string => {
+  if (!/^[0-9]{12}$/.test(accountId)) {
+    throw new RangeError(`accountId must be 12 digits, got '${accountId}'.`);
+  }
+  return accountId;
+};
+
 export const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 

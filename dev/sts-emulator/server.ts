@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ControlRequestError, parseControlBody } from "../ecr-emulator/control.js";
+import { type FaultProfile, FaultQueue, type FaultSpec } from "../ecr-emulator/faults.js";
 import {
-  type FaultAction,
-  type FaultProfile,
-  FaultQueue,
-  type FaultSpec,
-} from "../ecr-emulator/faults.js";
-import { answerControl, CONTROL_PREFIX, headerValue, listen, send } from "../ecr-emulator/http.js";
+  answerFault,
+  faultAndCallRoutes,
+  headerValue,
+  listen,
+  send,
+} from "../ecr-emulator/http.js";
 import { claimedAccessKeyId } from "../ecr-emulator/sigv4.js";
+import { emulatorAccountId } from "../ecr-emulator/validation.js";
 import { assumeRoleXml, errorXml, readAssumeRole, StsError } from "./assume-role.js";
 import { CredentialRegistry, credentialsToJson, parseRoleArn } from "./credentials.js";
 
@@ -86,7 +88,6 @@ type MutableCall = { -readonly [K in keyof StsRecordedCall]: StsRecordedCall[K] 
 
 const API_VERSION = "2011-06-15";
 const FORM = "application/x-www-form-urlencoded";
-const ACCOUNT_ID = /^[0-9]{12}$/;
 
 const STS_FAULTS: FaultProfile = {
   service: "STS",
@@ -161,18 +162,17 @@ const checkRoles = (roles: unknown): string[] => {
  */
 export const startStsEmulator = async (options: StsEmulatorOptions = {}): Promise<StsEmulator> => {
   const host = options.host ?? "127.0.0.1";
-  const accountId = options.accountId ?? "123456789012";
-  if (!ACCOUNT_ID.test(accountId)) {
-    throw new RangeError(`accountId must be 12 digits, got '${accountId}'.`);
-  }
-  const initialRoles =
-    options.assumableRoles === undefined ? undefined : checkRoles([...options.assumableRoles]);
+  const accountId = emulatorAccountId(options.accountId);
+  // Never mutated: reset() goes back to the same set.
+  const initialAssumable =
+    options.assumableRoles === undefined
+      ? undefined
+      : new Set(checkRoles([...options.assumableRoles]));
 
   const credentials = options.credentials ?? new CredentialRegistry();
   const faults = new FaultQueue(STS_FAULTS);
   const calls: MutableCall[] = [];
-  let assumable: ReadonlySet<string> | undefined =
-    initialRoles === undefined ? undefined : new Set(initialRoles);
+  let assumable: ReadonlySet<string> | undefined = initialAssumable;
   const setAssumableRoles = (roles: readonly string[] | undefined): void => {
     assumable = roles === undefined ? undefined : new Set(checkRoles([...roles]));
   };
@@ -180,43 +180,13 @@ export const startStsEmulator = async (options: StsEmulatorOptions = {}): Promis
     faults.clear();
     calls.length = 0;
     credentials.clear();
-    assumable = initialRoles === undefined ? undefined : new Set(initialRoles);
+    assumable = initialAssumable;
   };
 
   // A caller signed with credentials this emulator issued is that role session (role chaining).
   const callerArn = (signedWith: string | null): string => {
     const issued = signedWith === null ? undefined : credentials.lookup(signedWith);
     return issued?.assumedRoleArn ?? `arn:aws:iam::${accountId}:user/${signedWith ?? "anonymous"}`;
-  };
-
-  const applyFault = (
-    fault: FaultAction,
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-  ): void => {
-    switch (fault.kind) {
-      case "error":
-        sendError(
-          res,
-          requestId,
-          new StsError(fault.errorType, fault.message, fault.status),
-          fault.retryAfter === undefined ? {} : { "Retry-After": String(fault.retryAfter) },
-        );
-        return;
-      case "literal":
-        sendXml(res, fault.status, requestId, fault.body);
-        return;
-      case "non-json":
-        send(res, fault.status, { "Content-Type": "text/html" }, "<html>Bad Gateway</html>");
-        return;
-      case "reset":
-        req.socket.resetAndDestroy();
-        return;
-      case "hang":
-        // Deliberately never answered; close() destroys the socket if the client does not.
-        return;
-    }
   };
 
   const assumeRole = (
@@ -257,7 +227,11 @@ export const startStsEmulator = async (options: StsEmulatorOptions = {}): Promis
 
     const fault = faults.take(action);
     if (fault !== undefined) {
-      applyFault(fault, req, res, requestId);
+      answerFault(fault, req, res, {
+        error: ({ status, errorType, message }, headers) =>
+          sendError(res, requestId, new StsError(errorType, message, status), headers),
+        literal: ({ status, body }) => sendXml(res, status, requestId, body),
+      });
       return;
     }
     try {
@@ -279,19 +253,7 @@ export const startStsEmulator = async (options: StsEmulatorOptions = {}): Promis
   };
 
   const controlRoutes = {
-    "POST faults": (raw: string) => {
-      faults.add(parseControlBody(raw));
-      return { status: 204 };
-    },
-    "DELETE faults": () => {
-      faults.clear();
-      return { status: 204 };
-    },
-    "GET calls": () => ({ status: 200, body: { calls } }),
-    "DELETE calls": () => {
-      calls.length = 0;
-      return { status: 204 };
-    },
+    ...faultAndCallRoutes(faults, calls, reset),
     "GET credentials/*": (_raw: string, accessKeyId: string) => {
       const issued = credentials.lookup(decodeURIComponent(accessKeyId));
       return issued === undefined
@@ -308,11 +270,7 @@ export const startStsEmulator = async (options: StsEmulatorOptions = {}): Promis
       if (Object.keys(body).some((name) => name !== "roles") || roles === undefined) {
         throw new ControlRequestError('The body must be {"roles": [...]} or {"roles": null}.');
       }
-      setAssumableRoles(roles === null ? undefined : checkRoles(roles));
-      return { status: 204 };
-    },
-    "POST reset": () => {
-      reset();
+      assumable = roles === null ? undefined : new Set(checkRoles(roles));
       return { status: 204 };
     },
   };
@@ -321,15 +279,8 @@ export const startStsEmulator = async (options: StsEmulatorOptions = {}): Promis
     host,
     port: options.port ?? 0,
     name: "STS emulator",
-    handle: async (req, res, body) => {
-      const path = new URL(req.url ?? "/", "http://emulator").pathname;
-      const raw = body.toString("utf8");
-      if (path.startsWith(CONTROL_PREFIX)) {
-        await answerControl(req, res, path, raw, controlRoutes);
-      } else {
-        handleSts(req, res, raw);
-      }
-    },
+    controlRoutes,
+    handle: async (req, res, body) => handleSts(req, res, body.toString("utf8")),
     fail: (res, error) => {
       const requestId = randomUUID();
       sendError(res, requestId, new StsError("InternalFailure", String(error), 500));
