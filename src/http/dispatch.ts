@@ -47,10 +47,11 @@ const registryIdOf = (
   event: ApiEvent,
   query: Query,
 ): string | undefined => {
+  // A repeated `?registryId=` is the 400 that names it, not a registry to authorise.
   const id =
     route.registry === "path"
       ? event.pathParameters?.["registryId"]
-      : route.registry === "query"
+      : route.registry === "query" && !query.repeated.some(({ field }) => field === "registryId")
         ? query.values["registryId"]
         : undefined;
   return id !== undefined && REGISTRY_ID.test(id) ? id : undefined;
@@ -101,6 +102,11 @@ export const makeDispatcher = ({ policy, region, gateway, deadlineMs }: Dispatch
       );
     }
     state.route = route;
+    const query = queryOf(event);
+    // A dry run's audit line says so however early it is refused (contract §6.8).
+    if (route.query.includes("dryRun") && query.values["dryRun"] === "true") {
+      state.trail.dryRun = true;
+    }
     if (!policy.ok) {
       throw new DomainError("policy-unavailable", "The upstream registry policy is unavailable.");
     }
@@ -110,7 +116,6 @@ export const makeDispatcher = ({ policy, region, gateway, deadlineMs }: Dispatch
       ...(identity?.accountId ? { accountId: identity.accountId } : {}),
       ...(identity?.userArn ? { arn: identity.userArn } : {}),
     };
-    const query = queryOf(event);
     const registryId = registryIdOf(route, event, query);
     const access =
       registryId === undefined

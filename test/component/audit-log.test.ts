@@ -81,6 +81,21 @@ describe("the audit line", () => {
     expect(auditLines()).toEqual([expect.objectContaining({ policyDecision: decision, status })]);
   });
 
+  it.each([
+    ["its media type (415)", { headers: {} }, 415],
+    ["its body (400)", { body: "{not json" }, 400],
+  ])("marks a dry run refused for %s as a dry run", async (_, options, status) => {
+    await invoke(
+      createRuleEvent(
+        { ecrRepositoryPrefix: "x1", upstreamRegistryUrl: "quay.io" },
+        { query: { dryRun: "true" }, ...options },
+      ),
+    );
+
+    expect(auditLines()).toEqual([expect.objectContaining({ dryRun: true, status })]);
+    expect(ecr.calls()).toEqual([]);
+  });
+
   it("records ECR's error code", async () => {
     ecr
       .on(CreatePullThroughCacheRuleCommand)

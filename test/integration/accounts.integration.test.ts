@@ -218,6 +218,21 @@ describe("authorisation", () => {
 
     expect(json(response.body)).toMatchObject({ code: "RegistryNotOnboarded" });
   });
+
+  it("answers a repeated registryId with the 400 that names it, authorising neither value", async () => {
+    const response = await handler(
+      upstreamsEvent({ registryId: [OUTSIDER, OWN] }, { accountId: CALLER }),
+      lambdaContext(),
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(json(response.body)).toMatchObject({
+      code: "ValidationFailed",
+      errors: [{ field: "registryId", message: "must be given only once" }],
+    });
+    expect(sts.calls()).toEqual([]);
+    expect(ecr.calls()).toEqual([]);
+  });
 });
 
 describe("STS failing", () => {
