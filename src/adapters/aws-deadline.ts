@@ -11,7 +11,7 @@ import {
   SMITHY_CONTEXT_KEY,
   type StandardRetryToken,
 } from "@smithy/types";
-import type { DomainError } from "../domain/errors.js";
+import { DomainError } from "../domain/errors.js";
 import type { Deadline } from "../domain/request-context.js";
 
 /** Epoch milliseconds at which each request's deadline expires, by the signal it hands the SDK. */
@@ -120,7 +120,6 @@ export const withinDeadline = async <T>(
   deadline: Deadline,
   call: (abortSignal: AbortSignal) => Promise<T>,
   translate: (error: unknown, deadlineExpired: boolean) => DomainError,
-  isDomainError: (error: unknown) => error is DomainError,
 ): Promise<T> => {
   const { signal, expiresAt } = deadline;
   if (signal.aborted) throw translate(signal.reason, true);
@@ -133,7 +132,7 @@ export const withinDeadline = async <T>(
   try {
     return await Promise.race([call(signal), expired]);
   } catch (error) {
-    if (isDomainError(error)) throw error;
+    if (error instanceof DomainError) throw error;
     throw translate(error, signal.aborted);
   } finally {
     if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);

@@ -34,9 +34,8 @@ const malformedAnswer = (what: string): DomainError =>
 /** A timestamp the SDK parsed from ECR's answer; `1e300` parses to an Invalid Date. */
 const validDate = (value: Date | undefined, what: string): Date | undefined => {
   if (value === undefined) return undefined;
+  // A Date past ±8.64e15 ms is an Invalid Date too, so this also keeps toISOString() safe.
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw malformedAnswer(what);
-  // toISOString() throws past ±8.64e15 ms; such a date is not ECR's either.
-  if (Math.abs(value.getTime()) > 8.64e15) throw malformedAnswer(what);
   return value;
 };
 
@@ -220,7 +219,6 @@ export class EcrCacheRuleGateway implements CacheRuleGateway {
       context.deadline,
       (abortSignal) => call(client, abortSignal),
       translateEcrError,
-      (error): error is DomainError => error instanceof DomainError,
     );
   }
 }

@@ -51,6 +51,5 @@ export const createRoleSessions = (options: AwsClientOptions): AssumeRegistryRol
         };
       },
       translateStsError,
-      (error): error is DomainError => error instanceof DomainError,
     );
 };

@@ -39,8 +39,8 @@ export const authorizeRegistry = (
   }
   trail.authorization = "allowed";
   if (entry.roleArn === undefined) return undefined;
-  // arn:<partition>:iam::<account>:role/<name>: the policy check made sure of the shape.
-  trail.roleAccount = entry.roleArn.split(":").slice(4, 5).join("");
+  // The policy check holds every roleArn to its registry's own account.
+  trail.roleAccount = entry.id;
   trail.roleSessionName = requestId;
   return { roleArn: entry.roleArn, sessionName: requestId };
 };
