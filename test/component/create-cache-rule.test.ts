@@ -16,12 +16,12 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createRuleEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
 import { handlerFor } from "../fixtures/handler.js";
+import { CREATED_AT } from "../fixtures/in-memory-gateway.js";
 
 const handler = await handlerFor();
 
 const ecr = mockClient(ECRClient);
 const REGISTRY = "123456789012";
-const CREATED_AT = new Date("2026-11-27T10:00:00.000Z");
 const metadata = { $metadata: { httpStatusCode: 400, requestId: "ecr-req" } };
 
 const invoke = (

@@ -25,6 +25,7 @@ import {
   validationEvent,
 } from "../fixtures/api-gateway-event.js";
 import { handlerFor } from "../fixtures/handler.js";
+import { CREATED_AT, UPDATED_AT } from "../fixtures/in-memory-gateway.js";
 import { openApiDocument } from "../fixtures/openapi.js";
 
 const ecr = mockClient(ECRClient);
@@ -32,8 +33,6 @@ const handler = await handlerFor();
 const REGISTRY = "123456789012";
 const OTHER = "210987654321";
 const SECRET = `arn:aws:secretsmanager:eu-west-1:${REGISTRY}:secret:ecr-pullthroughcache/docker-hub`;
-const CREATED_AT = new Date("2026-11-27T10:00:00.000Z");
-const UPDATED_AT = new Date("2026-11-28T10:00:00.000Z");
 const metadata = { $metadata: { httpStatusCode: 400, requestId: "ecr-req" } };
 
 type Event = Parameters<typeof handler>[0];

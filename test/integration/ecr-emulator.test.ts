@@ -26,7 +26,7 @@ import {
   ValidatePullThroughCacheRuleCommand,
   ValidationException,
 } from "@aws-sdk/client-ecr";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { HttpRequest } from "@smithy/core/protocols";
 import type { AwsCredentialIdentity, FinalizeRequestMiddleware } from "@smithy/types";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -36,6 +36,7 @@ import {
   type StsEmulator,
   startStsEmulator,
 } from "../../dev/sts-emulator.js";
+import { rejectionOf } from "../fixtures/rejection.js";
 
 const DEFAULT_ACCOUNT = "123456789012";
 const OTHER_ACCOUNT = "210987654321";
@@ -102,15 +103,6 @@ const postEcr = (target: string | undefined, body: string): Promise<Response> =>
     },
     body,
   });
-
-const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("Expected the call to fail, but it succeeded.");
-};
 
 const createRule = (input: Partial<CreatePullThroughCacheRuleCommandInput>) =>
   ecr.send(

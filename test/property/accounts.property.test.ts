@@ -16,6 +16,7 @@ import type { UpstreamPolicy } from "../../src/domain/upstream-policy.js";
 import { ROUTES } from "../../src/http/route-table.js";
 import { apiGatewayEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
 import { type Handler, handlerFor, loadServicePolicy } from "../fixtures/handler.js";
+import { CREATED_AT } from "../fixtures/in-memory-gateway.js";
 
 /**
  * With a registries section, on every route: no request for a registry that is not onboarded,
@@ -26,7 +27,6 @@ const OWN = "123456789012";
 const MEMBER = "210987654321";
 const CALLER = "111122223333";
 const ROLE = `arn:aws:iam::${MEMBER}:role/ecr-cache-rules`;
-const CREATED_AT = new Date("2026-11-27T10:00:00.000Z");
 
 const ecr = mockClient(ECRClient);
 const sts = mockClient(STSClient);

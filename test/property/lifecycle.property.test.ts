@@ -14,6 +14,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ROUTES, type RouteDefinition } from "../../src/http/route-table.js";
 import { apiGatewayEvent, lambdaContext } from "../fixtures/api-gateway-event.js";
 import { type Handler, handlerFor } from "../fixtures/handler.js";
+import { CREATED_AT } from "../fixtures/in-memory-gateway.js";
 
 /**
  * Every route, under arbitrary paths, query strings, headers and bodies, with ECR answering
@@ -22,7 +23,6 @@ import { type Handler, handlerFor } from "../fixtures/handler.js";
  * reaches nothing behind the gate.
  */
 const REGISTRY = "123456789012";
-const CREATED_AT = new Date("2026-11-27T10:00:00.000Z");
 
 const ecr = mockClient(ECRClient);
 let handler: Handler;

@@ -24,6 +24,7 @@ import { EcrCacheRuleGateway } from "../../src/adapters/ecr-cache-rule-gateway.j
 import { sanitiseEcrMessage } from "../../src/adapters/ecr-errors.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { startDeadline } from "../../src/domain/request-context.js";
+import { rejectionOf } from "../fixtures/rejection.js";
 import { testContext } from "../fixtures/request-context.js";
 
 const ecr = mockClient(ECRClient);
@@ -41,15 +42,8 @@ const key = { registryId: "123456789012", ecrRepositoryPrefix: "hub" };
 const gateway = () => new EcrCacheRuleGateway(new ECRClient({ region: "eu-west-1" }));
 const context = (deadlineMs = 1_000) => testContext({ deadline: startDeadline(deadlineMs) });
 
-const caught = async (promise: Promise<unknown>): Promise<DomainError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError))
-    throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
-};
+const caught = (promise: Promise<unknown>): Promise<DomainError> =>
+  rejectionOf(promise, DomainError);
 
 describe("EcrCacheRuleGateway.create", () => {
   beforeEach(() => {

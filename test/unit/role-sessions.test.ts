@@ -14,6 +14,7 @@ import { createRoleSessions } from "../../src/adapters/role-sessions.js";
 import { translateStsError } from "../../src/adapters/sts-errors.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { startDeadline } from "../../src/domain/request-context.js";
+import { rejectionOf } from "../fixtures/rejection.js";
 import { testContext } from "../fixtures/request-context.js";
 
 const sts = mockClient(STSClient);
@@ -32,15 +33,8 @@ const issued = (n: number) => ({
   },
 });
 
-const caught = async (promise: Promise<unknown>): Promise<DomainError> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError))
-    throw new Error(`expected a DomainError, got ${String(error)}`);
-  return error;
-};
+const caught = (promise: Promise<unknown>): Promise<DomainError> =>
+  rejectionOf(promise, DomainError);
 
 beforeEach(() => {
   sts.reset();
